@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef PORTKIT_BUF_H
+#define PORTKIT_BUF_H
+
+/*
+ * A growable byte buffer with a hard maximum size, and writers for JSON and for text bound
+ * to a terminal. Output functions never print: the caller writes b->data out. After a
+ * failed append (size limit or allocation) the buffer keeps what it had and b->err is set;
+ * further appends do nothing, so a sequence of appends needs one check at the end.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pk_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max;
+    int err; /* 0, or the first error: PK_ENOBUFS, PK_ENOMEM */
+};
+
+/* Sets b up empty with a limit of max bytes. Allocates nothing yet. */
+void pk_buf_init(struct pk_buf *b, size_t max);
+/* Frees the memory of b and leaves it empty. */
+void pk_buf_free(struct pk_buf *b);
+/* Empties b, keeping its memory, and clears its error. */
+void pk_buf_reset(struct pk_buf *b);
+
+void pk_buf_put(struct pk_buf *b, const void *p, size_t n);
+void pk_buf_puts(struct pk_buf *b, const char *s);
+void pk_buf_putc(struct pk_buf *b, char c);
+void pk_buf_putu(struct pk_buf *b, unsigned long long v);
+void pk_buf_printf(struct pk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends s as a JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. */
+void pk_buf_json_str(struct pk_buf *b, const char *s);
+
+/*
+ * Appends s for a terminal: control characters (C0, DEL, C1) and invalid UTF-8 bytes become
+ * \xNN, a backslash becomes \\. Newlines become a space when fold_newlines is set.
+ */
+void pk_buf_term_str(struct pk_buf *b, const char *s, bool fold_newlines);
+
+/*
+ * A JSON object writer on top of a pk_buf: keeps track of commas. Nesting up to 16 levels.
+ * Usage: pk_json_obj_begin(&j); pk_json_key_str(&j, "k", "v"); ... pk_json_obj_end(&j);
+ */
+struct pk_json {
+    struct pk_buf *b;
+    int depth;
+    bool need_comma[16];
+};
+
+void pk_json_init(struct pk_json *j, struct pk_buf *b);
+void pk_json_obj_begin(struct pk_json *j);
+void pk_json_obj_end(struct pk_json *j);
+void pk_json_arr_begin(struct pk_json *j);
+void pk_json_arr_end(struct pk_json *j);
+/* Writes "key": and leaves the writer expecting a value (begin an object or array, or a
+ * pk_json_val_* call). */
+void pk_json_key(struct pk_json *j, const char *key);
+void pk_json_val_str(struct pk_json *j, const char *s);
+void pk_json_val_int(struct pk_json *j, long long v);
+void pk_json_val_bool(struct pk_json *j, bool v);
+void pk_json_val_null(struct pk_json *j);
+void pk_json_key_str(struct pk_json *j, const char *key, const char *s);
+void pk_json_key_int(struct pk_json *j, const char *key, long long v);
+void pk_json_key_bool(struct pk_json *j, const char *key, bool v);
+
+#endif

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef PORTKIT_REGISTRY_H
+#define PORTKIT_REGISTRY_H
+
+/*
+ * The port registry: every IANA assignment of every port and transport protocol, the ranges
+ * IANA assigns as a block, service names without a port (DNS-SD), and the project's own notes
+ * on unofficial uses and history.
+ *
+ * The embedded snapshot (pk_registry_builtin()) is compiled into the library: looking
+ * something up reads no file and allocates nothing. All strings handed out point into the
+ * registry and live as long as it does. No function here prints, exits or keeps state between
+ * calls; every function is safe to call from several threads at once.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PK_PORT_MAX 65535
+
+/* Transport protocols, as bits so that a set of them fits one value. */
+enum pk_proto {
+    PK_TCP = 1u << 0,
+    PK_UDP = 1u << 1,
+    PK_SCTP = 1u << 2,
+    PK_DCCP = 1u << 3,
+};
+#define PK_PROTO_ALL (PK_TCP | PK_UDP | PK_SCTP | PK_DCCP)
+#define PK_NPROTO 4
+
+/* Registration status of one (port, protocol) pair. A pair with no record is unassigned. */
+enum pk_status {
+    PK_UNASSIGNED = 0,
+    PK_RESERVED = 1,
+    PK_ASSIGNED = 2,
+};
+
+/* IANA's three ranges: system 0-1023, user 1024-49151, dynamic 49152-65535. */
+enum pk_range_class {
+    PK_RANGE_SYSTEM = 0,
+    PK_RANGE_USER = 1,
+    PK_RANGE_DYNAMIC = 2,
+};
+
+/* Kinds of entries in the project's notes file. */
+enum pk_note_kind {
+    PK_NOTE_UNOFFICIAL = 0,
+    PK_NOTE_HISTORICAL = 1,
+    PK_NOTE_ABUSE = 2,
+};
+
+/* Record flags. */
+#define PK_REC_NOPORT 0x01u /* a service name with no port (DNS-SD); port_lo/port_hi are 0 */
+#define PK_REC_RANGE 0x02u  /* the record covers port_lo..port_hi as one assignment */
+
+/*
+ * One IANA record: the 12 columns of the registry. Text fields are never NULL; an empty
+ * string means IANA left the column empty. proto is one pk_proto bit, or 0 when the record
+ * names no protocol (service names without a port).
+ */
+struct pk_record {
+    uint32_t id; /* index of the record in its registry, 0..pk_registry_count()-1 */
+    const char *service;
+    uint16_t port_lo;
+    uint16_t port_hi;
+    unsigned proto;
+    enum pk_status status; /* what this record says: assigned, reserved or unassigned */
+    unsigned flags;
+    const char *description;
+    const char *assignee;
+    const char *contact;
+    const char *registered; /* registration date, as IANA wrote it (YYYY-MM-DD or shorter) */
+    const char *modified;
+    const char *reference;
+    const char *service_code;
+    const char *unauthorized; /* unauthorized use reported */
+    const char *notes;        /* assignment notes */
+};
+
+/* One entry of the project's notes: an unofficial use, a piece of history, an abuse report. */
+struct pk_note {
+    uint32_t id;
+    uint16_t port_lo;
+    uint16_t port_hi;
+    unsigned protos; /* set of pk_proto bits */
+    enum pk_note_kind kind;
+    const char *text;
+};
+
+struct pk_registry;
+
+/* Returns the snapshot compiled into the library. Never NULL. */
+const struct pk_registry *pk_registry_builtin(void);
+
+/* Returns the number of records, and of notes, in reg. */
+size_t pk_registry_count(const struct pk_registry *reg);
+size_t pk_registry_note_count(const struct pk_registry *reg);
+
+/* Fills *out with record id. Returns 0, or PK_ENOENT when id is past the end. */
+int pk_record_get(const struct pk_registry *reg, uint32_t id, struct pk_record *out);
+
+/* Fills *out with note id. Returns 0, or PK_ENOENT when id is past the end. */
+int pk_note_get(const struct pk_registry *reg, uint32_t id, struct pk_note *out);
+
+/*
+ * A cursor over a list of record ids. Set up by pk_lookup() or pk_name_lookup(); read with
+ * pk_cursor_next(). It holds no resources: drop it when done.
+ */
+struct pk_cursor {
+    const struct pk_registry *reg;
+    const uint32_t *ids;
+    size_t n;
+    size_t pos;
+};
+
+/*
+ * Finds every record that covers port for protocol proto (one pk_proto bit), including
+ * range records such as x11 6000-6063, in registry order (assignments before reserved and
+ * unassigned blocks). Returns the number of records (0 when none), or PK_EINVAL when proto
+ * is not a single protocol or port is over PK_PORT_MAX.
+ */
+int pk_lookup(const struct pk_registry *reg, unsigned port, unsigned proto, struct pk_cursor *c);
+
+/* Fills *out with the next record of c. Returns false at the end. */
+bool pk_cursor_next(struct pk_cursor *c, struct pk_record *out);
+
+/* Returns the status of (port, proto): assigned if any record assigns it, else reserved if
+ * any record reserves it, else unassigned. proto must be one pk_proto bit. */
+enum pk_status pk_status_of(const struct pk_registry *reg, unsigned port, unsigned proto);
+
+/*
+ * Finds every record whose service name equals name, ignoring ASCII case, on any port and
+ * protocol, including names without a port. Returns the number found (0 when none).
+ */
+int pk_name_lookup(const struct pk_registry *reg, const char *name, struct pk_cursor *c);
+
+/*
+ * Calls fn for every note that touches a port in lo..hi and a protocol in protos, in order of
+ * first port. Stops early and returns fn's value when fn returns non-zero; returns 0 otherwise.
+ */
+int pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
+                 int (*fn)(const struct pk_note *note, void *arg), void *arg);
+
+/* A search result: a registry record or a note, with its rank (higher is better). */
+struct pk_hit {
+    uint32_t id;
+    bool is_note;
+    int score;
+};
+
+/*
+ * Searches names, descriptions and assignment notes of every record, and the text of every
+ * note, for all of terms (case-insensitive substrings; ASCII case folding). Results are
+ * ranked: exact name, then name prefix, then name substring, then description, then notes;
+ * ties by port. Writes at most max hits to hits and returns the total number of matches
+ * (which may exceed max), or PK_EINVAL when nterms is 0 or a term is empty or longer than
+ * 255 bytes.
+ */
+int pk_search(const struct pk_registry *reg, const char *const *terms, size_t nterms,
+              struct pk_hit *hits, size_t max);
+
+/* Returns the range class of port. */
+enum pk_range_class pk_range_class_of(unsigned port);
+
+/* Names for enums: "tcp", "assigned", "system", "unofficial"; NULL for a bad value. */
+const char *pk_proto_name(unsigned proto);
+const char *pk_status_name(enum pk_status status);
+const char *pk_range_class_name(enum pk_range_class rc);
+const char *pk_note_kind_name(enum pk_note_kind kind);
+
+/* Returns the pk_proto bit named by name ("tcp", case-insensitive), or 0 when unknown. */
+unsigned pk_proto_from_name(const char *name, size_t len);
+
+/* Returns the index 0..3 of a single pk_proto bit, or -1. */
+int pk_proto_index(unsigned proto);
+
+#endif

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portkit/error.h"
+#include "portkit/registry.h"
+#include "registry_int.h"
+
+#define TERM_MAX 255
+#define TERMS_MAX 16
+
+const struct pk_registry *
+pk_registry_builtin(void)
+{
+    return &pk__builtin_registry;
+}
+
+size_t
+pk_registry_count(const struct pk_registry *reg)
+{
+    return reg->nrecs;
+}
+
+size_t
+pk_registry_note_count(const struct pk_registry *reg)
+{
+    return reg->nnotes;
+}
+
+static inline void
+fill_record(const struct pk_registry *reg, uint32_t id, struct pk_record *out)
+{
+    const struct pk__rec *r = &reg->recs[id];
+    const char *pool = reg->pool;
+
+    out->id = id;
+    out->service = pool + r->str[PK__S_SERVICE];
+    out->port_lo = r->lo;
+    out->port_hi = r->hi;
+    out->proto = r->proto;
+    out->status = (enum pk_status)r->status;
+    out->flags = r->flags;
+    out->description = pool + r->str[PK__S_DESCRIPTION];
+    out->assignee = pool + r->str[PK__S_ASSIGNEE];
+    out->contact = pool + r->str[PK__S_CONTACT];
+    out->registered = pool + r->str[PK__S_REGISTERED];
+    out->modified = pool + r->str[PK__S_MODIFIED];
+    out->reference = pool + r->str[PK__S_REFERENCE];
+    out->service_code = pool + r->str[PK__S_SERVICE_CODE];
+    out->unauthorized = pool + r->str[PK__S_UNAUTHORIZED];
+    out->notes = pool + r->str[PK__S_NOTES];
+}
+
+int
+pk_record_get(const struct pk_registry *reg, uint32_t id, struct pk_record *out)
+{
+    if (id >= reg->nrecs)
+        return PK_ENOENT;
+    fill_record(reg, id, out);
+    return 0;
+}
+
+int
+pk_note_get(const struct pk_registry *reg, uint32_t id, struct pk_note *out)
+{
+    if (id >= reg->nnotes)
+        return PK_ENOENT;
+    const struct pk__note *n = &reg->notes[id];
+    out->id = id;
+    out->port_lo = n->lo;
+    out->port_hi = n->hi;
+    out->protos = n->protos;
+    out->kind = (enum pk_note_kind)n->kind;
+    out->text = reg->pool + n->text;
+    return 0;
+}
+
+int
+pk_proto_index(unsigned proto)
+{
+    switch (proto) {
+    case PK_TCP:
+        return 0;
+    case PK_UDP:
+        return 1;
+    case PK_SCTP:
+        return 2;
+    case PK_DCCP:
+        return 3;
+    }
+    return -1;
+}
+
+int
+pk_lookup(const struct pk_registry *reg, unsigned port, unsigned proto, struct pk_cursor *c)
+{
+    int p = pk_proto_index(proto);
+    if (p < 0 || port > PK_PORT_MAX)
+        return PK_EINVAL;
+    const uint32_t *slot = reg->idx + (size_t)p * PK__IDX_STRIDE + port;
+    c->reg = reg;
+    c->ids = reg->refs + slot[0];
+    c->n = slot[1] - slot[0];
+    c->pos = 0;
+    return (int)c->n;
+}
+
+bool
+pk_cursor_next(struct pk_cursor *c, struct pk_record *out)
+{
+    if (c->pos >= c->n)
+        return false;
+    fill_record(c->reg, c->ids[c->pos++], out);
+    return true;
+}
+
+enum pk_status
+pk_status_of(const struct pk_registry *reg, unsigned port, unsigned proto)
+{
+    struct pk_cursor c;
+    /* Records come assignments first, so the first one decides. */
+    if (pk_lookup(reg, port, proto, &c) <= 0)
+        return PK_UNASSIGNED;
+    return (enum pk_status)reg->recs[c.ids[0]].status;
+}
+
+/* Compares s with the already lowercased key, folding ASCII case in s. */
+static int
+cmp_folded(const char *s, const char *key)
+{
+    for (;; s++, key++) {
+        unsigned char a = (unsigned char)*s, b = (unsigned char)*key;
+        if (a >= 'A' && a <= 'Z')
+            a = (unsigned char)(a + 32);
+        if (a != b || a == 0)
+            return (a > b) - (a < b);
+    }
+}
+
+int
+pk_name_lookup(const struct pk_registry *reg, const char *name, struct pk_cursor *c)
+{
+    char key[TERM_MAX + 1];
+    size_t n = strlen(name);
+
+    c->reg = reg;
+    c->ids = reg->names;
+    c->n = 0;
+    c->pos = 0;
+    if (n == 0 || n > TERM_MAX)
+        return 0;
+    for (size_t i = 0; i <= n; i++)
+        key[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] + 32) : name[i];
+
+    /* Lower bound of key among the sorted names, then the run of equal names. */
+    size_t lo = 0, hi = reg->nnames;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *s = reg->pool + reg->recs[reg->names[mid]].str[PK__S_SERVICE];
+        if (cmp_folded(s, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < reg->nnames &&
+           cmp_folded(reg->pool + reg->recs[reg->names[end]].str[PK__S_SERVICE], key) == 0)
+        end++;
+    c->ids = reg->names + lo;
+    c->n = end - lo;
+    return (int)c->n;
+}
+
+int
+pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
+             int (*fn)(const struct pk_note *note, void *arg), void *arg)
+{
+    for (uint32_t i = 0; i < reg->nnotes; i++) {
+        const struct pk__note *n = &reg->notes[i];
+        if (n->lo > hi)
+            break; /* sorted by first port */
+        if (n->hi < lo || !(n->protos & protos))
+            continue;
+        struct pk_note note;
+        pk_note_get(reg, i, &note);
+        int rc = fn(&note, arg);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * Scores how entity i (record, or note when i >= nrecs) matches term t, by where it
+ * matches: the fields of a record are service, description, notes, each ended by NUL.
+ * Returns 0 when it doesn't match.
+ */
+static int
+score_term(const struct pk_registry *reg, uint32_t i, const char *t, size_t tl)
+{
+    const char *s = reg->search + reg->soff[i];
+    const char *end = reg->search + reg->soff[i + 1];
+
+    if (i >= reg->nrecs) /* a note: ranks with descriptions */
+        return memmem(s, (size_t)(end - s), t, tl) ? 20 : 0;
+    size_t nl = strlen(s);
+    if (nl == tl && memcmp(s, t, tl) == 0)
+        return 100;
+    if (nl > tl && memcmp(s, t, tl) == 0)
+        return 60;
+    if (nl > tl && memmem(s, nl, t, tl))
+        return 40;
+    const char *d = s + nl + 1;
+    size_t dl = strlen(d);
+    if (memmem(d, dl, t, tl))
+        return 20;
+    const char *no = d + dl + 1;
+    if (memmem(no, (size_t)(end - no), t, tl))
+        return 5;
+    return 0;
+}
+
+/* Returns the entity (record or note index) whose search text holds offset off. */
+static uint32_t
+entity_at(const struct pk_registry *reg, uint32_t off)
+{
+    uint32_t lo = 0, hi = reg->nrecs + reg->nnotes; /* soff[lo] <= off < soff[hi] */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (reg->soff[mid] <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static unsigned
+hit_port(const struct pk_registry *reg, const struct pk_hit *h)
+{
+    if (h->is_note)
+        return reg->notes[h->id].lo;
+    const struct pk__rec *r = &reg->recs[h->id];
+    return (r->flags & PK_REC_NOPORT) ? 65536u : r->lo;
+}
+
+/* Keeps hits[0..n) as a min-heap on rank, so the worst kept hit is at the root. */
+static bool
+worse(const struct pk_registry *reg, const struct pk_hit *a, const struct pk_hit *b)
+{
+    if (a->score != b->score)
+        return a->score < b->score;
+    unsigned pa = hit_port(reg, a), pb = hit_port(reg, b);
+    if (pa != pb)
+        return pa > pb;
+    if (a->is_note != b->is_note)
+        return a->is_note;
+    return a->id > b->id;
+}
+
+static void
+sift_down(const struct pk_registry *reg, struct pk_hit *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && worse(reg, &h[l], &h[m]))
+            m = l;
+        if (r < n && worse(reg, &h[r], &h[m]))
+            m = r;
+        if (m == i)
+            return;
+        struct pk_hit t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void
+sift_up(const struct pk_registry *reg, struct pk_hit *h, size_t i)
+{
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!worse(reg, &h[i], &h[p]))
+            return;
+        struct pk_hit t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+}
+
+int
+pk_search(const struct pk_registry *reg, const char *const *terms, size_t nterms,
+          struct pk_hit *hits, size_t max)
+{
+    char low[TERMS_MAX][TERM_MAX + 1];
+    size_t len[TERMS_MAX];
+
+    if (nterms == 0 || nterms > TERMS_MAX)
+        return PK_EINVAL;
+    for (size_t k = 0; k < nterms; k++) {
+        len[k] = strlen(terms[k]);
+        if (len[k] == 0 || len[k] > TERM_MAX)
+            return PK_EINVAL;
+        for (size_t i = 0; i <= len[k]; i++) {
+            char c = terms[k][i];
+            low[k][i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        }
+    }
+    /* Scan for the longest term (likely the rarest); check the others per candidate. */
+    size_t first = 0;
+    for (size_t k = 1; k < nterms; k++)
+        if (len[k] > len[first])
+            first = k;
+
+    size_t total = 0, kept = 0;
+    const char *base = reg->search, *end = reg->search + reg->soff[reg->nrecs + reg->nnotes];
+    const char *p = base;
+    while (p < end) {
+        const char *m = memmem(p, (size_t)(end - p), low[first], len[first]);
+        if (!m)
+            break;
+        uint32_t e = entity_at(reg, (uint32_t)(m - base));
+        int score = 0;
+        for (size_t k = 0; k < nterms; k++) {
+            int s = score_term(reg, e, low[k], len[k]);
+            if (!s) {
+                score = 0;
+                break;
+            }
+            score += s;
+        }
+        p = base + reg->soff[e + 1];
+        if (!score)
+            continue;
+        total++;
+        struct pk_hit h = {
+            .id = e < reg->nrecs ? e : e - reg->nrecs, .is_note = e >= reg->nrecs, .score = score};
+        if (kept < max) {
+            hits[kept] = h;
+            sift_up(reg, hits, kept++);
+        } else if (max > 0 && worse(reg, &hits[0], &h)) {
+            hits[0] = h;
+            sift_down(reg, hits, kept, 0);
+        }
+    }
+    /* Heap sort: repeatedly move the worst to the end, giving best-first order. */
+    for (size_t n = kept; n > 1; n--) {
+        struct pk_hit t = hits[0];
+        hits[0] = hits[n - 1];
+        hits[n - 1] = t;
+        sift_down(reg, hits, n - 1, 0);
+    }
+    return total > (size_t)INT32_MAX ? INT32_MAX : (int)total;
+}
+
+enum pk_range_class
+pk_range_class_of(unsigned port)
+{
+    if (port <= 1023)
+        return PK_RANGE_SYSTEM;
+    if (port <= 49151)
+        return PK_RANGE_USER;
+    return PK_RANGE_DYNAMIC;
+}
+
+const char *
+pk_proto_name(unsigned proto)
+{
+    static const char *names[] = {"tcp", "udp", "sctp", "dccp"};
+    int i = pk_proto_index(proto);
+    return i < 0 ? NULL : names[i];
+}
+
+unsigned
+pk_proto_from_name(const char *name, size_t len)
+{
+    static const char *names[] = {"tcp", "udp", "sctp", "dccp"};
+    for (unsigned i = 0; i < PK_NPROTO; i++) {
+        const char *n = names[i];
+        size_t k = 0;
+        while (k < len && n[k] && (name[k] | 0x20) == n[k])
+            k++;
+        if (k == len && n[k] == '\0')
+            return 1u << i;
+    }
+    return 0;
+}
+
+const char *
+pk_status_name(enum pk_status status)
+{
+    switch (status) {
+    case PK_UNASSIGNED:
+        return "unassigned";
+    case PK_RESERVED:
+        return "reserved";
+    case PK_ASSIGNED:
+        return "assigned";
+    }
+    return NULL;
+}
+
+const char *
+pk_range_class_name(enum pk_range_class rc)
+{
+    switch (rc) {
+    case PK_RANGE_SYSTEM:
+        return "system";
+    case PK_RANGE_USER:
+        return "user";
+    case PK_RANGE_DYNAMIC:
+        return "dynamic";
+    }
+    return NULL;
+}
+
+const char *
+pk_note_kind_name(enum pk_note_kind kind)
+{
+    switch (kind) {
+    case PK_NOTE_UNOFFICIAL:
+        return "unofficial";
+    case PK_NOTE_HISTORICAL:
+        return "historical";
+    case PK_NOTE_ABUSE:
+        return "abuse";
+    }
+    return NULL;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef PORTKIT_REGISTRY_INT_H
+#define PORTKIT_REGISTRY_INT_H
+
+/*
+ * The in-memory form of a registry, shared by lib/registry.c and the tables that
+ * tools/gen/pk-embed.c generates at build time. Strings are offsets into one pool, so the
+ * tables need no relocations and cost nothing at start-up.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portkit/registry.h"
+
+enum {
+    PK__S_SERVICE,
+    PK__S_DESCRIPTION,
+    PK__S_ASSIGNEE,
+    PK__S_CONTACT,
+    PK__S_REGISTERED,
+    PK__S_MODIFIED,
+    PK__S_REFERENCE,
+    PK__S_SERVICE_CODE,
+    PK__S_UNAUTHORIZED,
+    PK__S_NOTES,
+    PK__S_COUNT
+};
+
+struct pk__rec {
+    uint32_t str[PK__S_COUNT]; /* offsets into pool; 0 is the empty string */
+    uint16_t lo;
+    uint16_t hi;
+    uint8_t proto; /* one pk_proto bit, or 0 when IANA named none */
+    uint8_t status;
+    uint8_t flags;
+    uint8_t pad;
+};
+
+struct pk__note {
+    uint32_t text;
+    uint16_t lo;
+    uint16_t hi;
+    uint8_t protos;
+    uint8_t kind;
+    uint16_t pad;
+};
+
+#define PK__IDX_STRIDE 65537u
+
+struct pk_registry {
+    const char *pool;
+    const struct pk__rec *recs;
+    uint32_t nrecs;
+    /* refs[idx[p * PK__IDX_STRIDE + port] .. idx[p * PK__IDX_STRIDE + port + 1]) are the
+     * records covering port for protocol index p, assignments first. */
+    const uint32_t *idx;
+    const uint32_t *refs;
+    /* Ids of the records with a service name, sorted by ASCII-lowercased name, then id. */
+    const uint32_t *names;
+    uint32_t nnames;
+    const struct pk__note *notes; /* sorted by first port */
+    uint32_t nnotes;
+    /* Search text: for record i, lowercased service, description and notes, each ended by
+     * NUL, at search[soff[i]]; for note j, its lowercased text at search[soff[nrecs + j]].
+     * soff has nrecs + nnotes + 1 entries; the last is the total length. */
+    const char *search;
+    const uint32_t *soff;
+};
+
+extern const struct pk_registry pk__builtin_registry;
+
+#endif

@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * portkit info PORT[/PROTO]... : the port page. A range ("788-799") is shown as a compact
+ * table; "-" reads specs from standard input, one per line, streaming.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "portkit/error.h"
+#include "portkit/spec.h"
+
+#define LABEL_WIDTH 14
+#define WRAP_AT 100
+#define NOTES_MAX 256
+
+struct info_state {
+    int rc; /* worst exit status so far */
+};
+
+static const char *
+range_bounds(enum pk_range_class rc)
+{
+    switch (rc) {
+    case PK_RANGE_SYSTEM:
+        return "0-1023";
+    case PK_RANGE_USER:
+        return "1024-49151";
+    case PK_RANGE_DYNAMIC:
+        return "49152-65535";
+    }
+    return "";
+}
+
+/* Appends n spaces. */
+static void
+pad(struct cli *cli, size_t n)
+{
+    static const char spaces[] = "                                        ";
+    while (n > 0) {
+        size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+        pk_buf_put(&cli->out, spaces, k);
+        n -= k;
+    }
+}
+
+/*
+ * Appends untrusted text escaped for the terminal, wrapped at WRAP_AT columns with
+ * continuation lines indented by indent; the first line starts at column col.
+ */
+static void
+wrapped(struct cli *cli, const char *text, size_t col, size_t indent)
+{
+    struct pk_buf esc;
+    pk_buf_init(&esc, 1u << 20);
+    pk_buf_term_str(&esc, text, true);
+    /* Runs of blanks (folded line breaks of IANA's notes) become one space. */
+    char *w = esc.data;
+    for (const char *r = esc.data; r && *r; r++)
+        if (*r != ' ' || (w > esc.data && w[-1] != ' '))
+            *w++ = *r;
+    if (w)
+        *w = '\0';
+    const char *p = esc.data ? esc.data : "";
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t room = col < WRAP_AT - 20 ? WRAP_AT - col : 20;
+        size_t n = strlen(p);
+        if (n > room) {
+            /* Break at the last space that fits; a longer word goes whole. */
+            size_t cut = room;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = strcspn(p, " ");
+            n = cut;
+        }
+        pk_buf_put(&cli->out, p, n);
+        p += n;
+        while (*p == ' ')
+            p++;
+        if (*p) {
+            pk_buf_putc(&cli->out, '\n');
+            pad(cli, indent);
+            col = indent;
+        }
+    }
+    pk_buf_free(&esc);
+}
+
+/* Appends "  label   value" for a non-empty value. */
+static void
+field(struct cli *cli, const char *label, const char *value)
+{
+    if (!*value)
+        return;
+    pad(cli, 4);
+    pk_buf_printf(&cli->out, "%s%-*s%s", cli_c(cli, C_DIM), LABEL_WIDTH - 2, label,
+                  cli_c(cli, C_RESET));
+    wrapped(cli, value, 2 + LABEL_WIDTH, 2 + LABEL_WIDTH);
+    pk_buf_putc(&cli->out, '\n');
+}
+
+static const char *
+status_color(enum pk_status st)
+{
+    return st == PK_ASSIGNED ? C_GREEN : st == PK_RESERVED ? C_YELLOW : C_DIM;
+}
+
+/* The "this host" lines: privilege, ephemeral range, reserved ports. */
+static void
+host_lines(struct cli *cli, unsigned port)
+{
+    const struct pk_host_ports *hp = cli_host(cli);
+    unsigned start = hp->have_unprivileged ? hp->unprivileged_start : 1024;
+    pk_buf_printf(&cli->out, "  %-*s", LABEL_WIDTH, "this host");
+    if (port < start)
+        pk_buf_printf(&cli->out, "binding needs privilege (ports below %u%s)", start,
+                      hp->have_unprivileged ? "" : ", the default");
+    else
+        pk_buf_printf(&cli->out, "any user may bind it (unprivileged from %u%s)", start,
+                      hp->have_unprivileged ? "" : ", the default");
+    pk_buf_putc(&cli->out, '\n');
+    pad(cli, 2 + LABEL_WIDTH);
+    if (!hp->have_ephemeral)
+        pk_buf_puts(&cli->out, "ephemeral range unknown");
+    else
+        pk_buf_printf(&cli->out, "%s the ephemeral range %u-%u",
+                      port >= hp->ephemeral_lo && port <= hp->ephemeral_hi ? "inside" : "outside",
+                      hp->ephemeral_lo, hp->ephemeral_hi);
+    if (pk_host_port_reserved(hp, port))
+        pk_buf_puts(&cli->out, "; reserved (ip_local_reserved_ports)");
+    pk_buf_putc(&cli->out, '\n');
+}
+
+/* Human form of one record under its protocol. */
+static void
+record_text(struct cli *cli, const struct pk_record *r)
+{
+    char name[64];
+    const char *svc = *r->service ? r->service : "-";
+    pad(cli, 2);
+    pk_buf_puts(&cli->out, cli_c(cli, C_BOLD));
+    struct pk_buf nb;
+    pk_buf_init(&nb, sizeof(name) - 1);
+    pk_buf_term_str(&nb, svc, true);
+    size_t w = nb.len;
+    pk_buf_put(&cli->out, nb.data ? nb.data : "", nb.len);
+    pk_buf_free(&nb);
+    pk_buf_puts(&cli->out, cli_c(cli, C_RESET));
+    if (r->flags & PK_REC_RANGE) {
+        int n = snprintf(name, sizeof(name), " (%u-%u)", r->port_lo, r->port_hi);
+        pk_buf_puts(&cli->out, name);
+        w += (size_t)n;
+    }
+    pad(cli, w + 2 < LABEL_WIDTH + 2 ? LABEL_WIDTH + 2 - w - 2 : 2);
+    size_t col = w + 2 < LABEL_WIDTH + 2 ? LABEL_WIDTH + 2 : w + 4;
+    wrapped(cli, r->description, col, LABEL_WIDTH + 2);
+    pk_buf_putc(&cli->out, '\n');
+    field(cli, "assignee", r->assignee);
+    if (strcmp(r->contact, r->assignee) != 0)
+        field(cli, "contact", r->contact);
+    field(cli, "registered", r->registered);
+    field(cli, "modified", r->modified);
+    field(cli, "reference", r->reference);
+    field(cli, "service code", r->service_code);
+    field(cli, "unauthorized", r->unauthorized);
+    field(cli, "notes", r->notes);
+}
+
+/* Appends "tcp,udp" for a protocol set. */
+static void
+protos_text(struct pk_buf *b, unsigned protos)
+{
+    bool first = true;
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
+        if (!(protos & p))
+            continue;
+        if (!first)
+            pk_buf_putc(b, ',');
+        pk_buf_puts(b, pk_proto_name(p));
+        first = false;
+    }
+}
+
+struct note_ctx {
+    enum pk_note_kind kind;
+    int count;
+    struct pk_note found[NOTES_MAX];
+};
+
+static int
+note_collect(const struct pk_note *n, void *arg)
+{
+    struct note_ctx *c = arg;
+    if (n->kind == c->kind && c->count < NOTES_MAX)
+        c->found[c->count++] = *n;
+    return 0;
+}
+
+/* Narrow notes first: a note on 721-731 says more about 721 than one on 0-1023. */
+static int
+cmp_width(const void *a, const void *b)
+{
+    const struct pk_note *x = a, *y = b;
+    unsigned wx = x->port_hi - x->port_lo, wy = y->port_hi - y->port_lo;
+    if (wx != wy)
+        return wx < wy ? -1 : 1;
+    if (x->port_lo != y->port_lo)
+        return x->port_lo < y->port_lo ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Prints the notes of one kind that touch lo..hi, under a heading. */
+static void
+notes_text(struct cli *cli, unsigned lo, unsigned hi, unsigned protos, enum pk_note_kind kind)
+{
+    static const char *heads[] = {"Unofficial uses", "History", "Abuse reports"};
+    struct note_ctx *c = malloc(sizeof(*c));
+    if (!c)
+        return;
+    c->kind = kind;
+    c->count = 0;
+    pk_notes_for(cli->reg, lo, hi, protos, note_collect, c);
+    if (c->count == 0)
+        goto out;
+    qsort(c->found, (size_t)c->count, sizeof(c->found[0]), cmp_width);
+    pk_buf_printf(&cli->out, "\n%s%s%s\n", cli_c(cli, C_BOLD), heads[kind], cli_c(cli, C_RESET));
+    for (int i = 0; i < c->count; i++) {
+        const struct pk_note *n = &c->found[i];
+        struct pk_buf pb;
+        pk_buf_init(&pb, 64);
+        if (n->port_hi != n->port_lo)
+            pk_buf_printf(&pb, "%u-%u/", n->port_lo, n->port_hi);
+        else
+            pk_buf_printf(&pb, "%u/", n->port_lo);
+        protos_text(&pb, n->protos);
+        pk_buf_printf(&cli->out, "  %-*s", LABEL_WIDTH, pb.data ? pb.data : "");
+        if (pb.len >= LABEL_WIDTH) {
+            pk_buf_putc(&cli->out, '\n');
+            pad(cli, 2 + LABEL_WIDTH);
+        }
+        pk_buf_free(&pb);
+        wrapped(cli, n->text, 2 + LABEL_WIDTH, 2 + LABEL_WIDTH);
+        pk_buf_putc(&cli->out, '\n');
+    }
+out:
+    free(c);
+}
+
+/* JSON: "unofficial" holds the unofficial uses, "notes" the history and abuse reports. */
+struct note_json_ctx {
+    struct pk_json *j;
+    bool unofficial;
+};
+
+static int
+note_json(const struct pk_note *n, void *arg)
+{
+    const struct note_json_ctx *c = arg;
+    if ((n->kind == PK_NOTE_UNOFFICIAL) != c->unofficial)
+        return 0;
+    struct pk_json *j = c->j;
+    pk_json_obj_begin(j);
+    pk_json_key_str(j, "kind", pk_note_kind_name(n->kind));
+    pk_json_key_int(j, "port_lo", n->port_lo);
+    pk_json_key_int(j, "port_hi", n->port_hi);
+    pk_json_key(j, "protocols");
+    pk_json_arr_begin(j);
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1)
+        if (n->protos & p)
+            pk_json_val_str(j, pk_proto_name(p));
+    pk_json_arr_end(j);
+    pk_json_key_str(j, "text", n->text);
+    pk_json_obj_end(j);
+    return 0;
+}
+
+/* Appends key: value when value is not empty. */
+static void
+opt_str(struct pk_json *j, const char *key, const char *value)
+{
+    if (*value)
+        pk_json_key_str(j, key, value);
+}
+
+static void
+port_json(struct cli *cli, unsigned port, const struct pk_spec *spec)
+{
+    const struct pk_host_ports *hp = cli_host(cli);
+    struct pk_json j;
+    pk_json_init(&j, &cli->out);
+    pk_json_obj_begin(&j);
+    pk_json_key_int(&j, "port", port);
+    pk_json_key_str(&j, "range", pk_range_class_name(pk_range_class_of(port)));
+    pk_json_key(&j, "host");
+    pk_json_obj_begin(&j);
+    pk_json_key_bool(&j, "privileged",
+                     port < (hp->have_unprivileged ? hp->unprivileged_start : 1024));
+    if (hp->have_ephemeral)
+        pk_json_key_bool(&j, "ephemeral", port >= hp->ephemeral_lo && port <= hp->ephemeral_hi);
+    pk_json_key_bool(&j, "reserved", pk_host_port_reserved(hp, port));
+    pk_json_obj_end(&j);
+    pk_json_key(&j, "protocols");
+    pk_json_arr_begin(&j);
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
+        if (!(spec->protos & p))
+            continue;
+        struct pk_cursor c;
+        int n = pk_lookup(cli->reg, port, p, &c);
+        pk_json_obj_begin(&j);
+        pk_json_key_str(&j, "protocol", pk_proto_name(p));
+        pk_json_key_str(&j, "status", pk_status_name(pk_status_of(cli->reg, port, p)));
+        pk_json_key(&j, "assignments");
+        pk_json_arr_begin(&j);
+        struct pk_record r;
+        while (n > 0 && pk_cursor_next(&c, &r)) {
+            pk_json_obj_begin(&j);
+            pk_json_key(&j, "service");
+            if (*r.service)
+                pk_json_val_str(&j, r.service);
+            else
+                pk_json_val_null(&j);
+            pk_json_key_str(&j, "description", r.description);
+            if (r.status != PK_ASSIGNED)
+                pk_json_key_str(&j, "status", pk_status_name(r.status));
+            if (r.flags & PK_REC_RANGE) {
+                pk_json_key_int(&j, "port_lo", r.port_lo);
+                pk_json_key_int(&j, "port_hi", r.port_hi);
+            }
+            opt_str(&j, "assignee", r.assignee);
+            opt_str(&j, "contact", r.contact);
+            opt_str(&j, "registered", r.registered);
+            opt_str(&j, "modified", r.modified);
+            opt_str(&j, "reference", r.reference);
+            opt_str(&j, "service_code", r.service_code);
+            opt_str(&j, "unauthorized", r.unauthorized);
+            opt_str(&j, "notes", r.notes);
+            pk_json_obj_end(&j);
+        }
+        pk_json_arr_end(&j);
+        pk_json_obj_end(&j);
+    }
+    pk_json_arr_end(&j);
+    struct note_json_ctx nc = {.j = &j, .unofficial = true};
+    pk_json_key(&j, "unofficial");
+    pk_json_arr_begin(&j);
+    pk_notes_for(cli->reg, port, port, spec->protos, note_json, &nc);
+    pk_json_arr_end(&j);
+    pk_json_key(&j, "notes");
+    pk_json_arr_begin(&j);
+    nc.unofficial = false;
+    pk_notes_for(cli->reg, port, port, spec->protos, note_json, &nc);
+    pk_json_arr_end(&j);
+    pk_json_obj_end(&j);
+    pk_buf_putc(&cli->out, '\n');
+}
+
+static void
+port_text(struct cli *cli, unsigned port, const struct pk_spec *spec)
+{
+    enum pk_range_class rc = pk_range_class_of(port);
+    pk_buf_printf(&cli->out, "%sPort %u%s\n", cli_c(cli, C_BOLD), port, cli_c(cli, C_RESET));
+    pk_buf_printf(&cli->out, "  %-*s%s (%s)\n", LABEL_WIDTH, "range", pk_range_class_name(rc),
+                  range_bounds(rc));
+    host_lines(cli, port);
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
+        if (!(spec->protos & p))
+            continue;
+        struct pk_cursor c;
+        int n = pk_lookup(cli->reg, port, p, &c);
+        /* sctp and dccp are shown only when named or when the registry has something. */
+        if (n <= 0 && !spec->has_proto && (p == PK_SCTP || p == PK_DCCP))
+            continue;
+        enum pk_status st = pk_status_of(cli->reg, port, p);
+        pk_buf_printf(&cli->out, "\n%s%-5s%s %s%s%s\n", cli_c(cli, C_BOLD), pk_proto_name(p),
+                      cli_c(cli, C_RESET), cli_c(cli, status_color(st)), pk_status_name(st),
+                      cli_c(cli, C_RESET));
+        struct pk_record r;
+        while (n > 0 && pk_cursor_next(&c, &r))
+            record_text(cli, &r);
+    }
+    for (int k = PK_NOTE_UNOFFICIAL; k <= PK_NOTE_ABUSE; k++)
+        notes_text(cli, port, port, spec->protos, (enum pk_note_kind)k);
+}
+
+/*
+ * A range as a compact table: consecutive ports whose records are the same are one row.
+ * Notes touching the range follow.
+ */
+static void
+range_text(struct cli *cli, const struct pk_spec *spec)
+{
+    pk_buf_printf(&cli->out, "%s%-13s %-6s %-11s %-18s %s%s\n", cli_c(cli, C_BOLD), "PORTS",
+                  "PROTO", "STATUS", "SERVICE", "DESCRIPTION", cli_c(cli, C_RESET));
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
+        if (!(spec->protos & p))
+            continue;
+        bool any = false;
+        unsigned port = spec->lo;
+        while (port <= spec->hi) {
+            struct pk_cursor c;
+            int n = pk_lookup(cli->reg, port, p, &c);
+            /* Extend the run while the next port has the same record list. */
+            unsigned end = port;
+            while (end < spec->hi) {
+                struct pk_cursor d;
+                int m = pk_lookup(cli->reg, end + 1, p, &d);
+                if (m != n || (n > 0 && memcmp(c.ids, d.ids, (size_t)n * sizeof(*c.ids)) != 0))
+                    break;
+                end++;
+            }
+            if (n > 0 || spec->has_proto || p == PK_TCP || p == PK_UDP) {
+                char ports[16];
+                if (end != port)
+                    snprintf(ports, sizeof(ports), "%u-%u", port, end);
+                else
+                    snprintf(ports, sizeof(ports), "%u", port);
+                struct pk_record r;
+                if (n <= 0) {
+                    pk_buf_printf(&cli->out, "%-13s %-6s %s%-11s%s %-18s %s\n", ports,
+                                  pk_proto_name(p), cli_c(cli, C_DIM), "unassigned",
+                                  cli_c(cli, C_RESET), "-", "-");
+                }
+                while (n > 0 && pk_cursor_next(&c, &r)) {
+                    pk_buf_printf(&cli->out, "%-13s %-6s %s%-11s%s ", ports, pk_proto_name(p),
+                                  cli_c(cli, status_color(r.status)), pk_status_name(r.status),
+                                  cli_c(cli, C_RESET));
+                    struct pk_buf sb;
+                    pk_buf_init(&sb, 256);
+                    pk_buf_term_str(&sb, *r.service ? r.service : "-", true);
+                    pk_buf_printf(&cli->out, "%-18s ", sb.data ? sb.data : "");
+                    pk_buf_free(&sb);
+                    wrapped(cli, r.description, 52, 52);
+                    if (r.flags & PK_REC_RANGE)
+                        pk_buf_printf(&cli->out, " (block %u-%u)", r.port_lo, r.port_hi);
+                    pk_buf_putc(&cli->out, '\n');
+                }
+                any = true;
+            }
+            if (end == PK_PORT_MAX)
+                break;
+            port = end + 1;
+        }
+        (void)any;
+    }
+    for (int k = PK_NOTE_UNOFFICIAL; k <= PK_NOTE_ABUSE; k++)
+        notes_text(cli, spec->lo, spec->hi, spec->protos, (enum pk_note_kind)k);
+}
+
+/* Reports a bad spec: a line on stderr, and in JSON mode an error object on stdout so that
+ * output lines stay in step with input lines. */
+static int
+bad_spec(struct cli *cli, const char *input, int err, const char *why)
+{
+    cli_err("%s: %s", *input ? input : "''", why);
+    if (cli->json) {
+        struct pk_json j;
+        pk_json_init(&j, &cli->out);
+        pk_json_obj_begin(&j);
+        pk_json_key_str(&j, "input", input);
+        pk_json_key_str(&j, "error", pk_errname(err));
+        pk_json_key_str(&j, "message", why);
+        pk_json_obj_end(&j);
+        pk_buf_putc(&cli->out, '\n');
+    }
+    return EXIT_USAGE;
+}
+
+/* Shows one spec. Returns an exit status. */
+static int
+show(struct cli *cli, const char *input, size_t len, bool *first)
+{
+    struct pk_spec spec;
+    const char *why;
+    int err = pk_spec_parse(input, len, &spec, &why);
+    if (err < 0)
+        return bad_spec(cli, input, err, why);
+    if (cli->json) {
+        for (unsigned port = spec.lo;; port++) {
+            port_json(cli, port, &spec);
+            if (port == spec.hi)
+                break;
+        }
+        return EXIT_FOUND;
+    }
+    if (!*first)
+        pk_buf_putc(&cli->out, '\n');
+    *first = false;
+    if (spec.lo == spec.hi)
+        port_text(cli, spec.lo, &spec);
+    else
+        range_text(cli, &spec);
+    return EXIT_FOUND;
+}
+
+struct stdin_ctx {
+    bool first;
+    int rc;
+};
+
+static int
+stdin_line(struct cli *cli, char *line, bool too_long, void *arg)
+{
+    struct stdin_ctx *s = arg;
+    int rc;
+    if (too_long)
+        rc = bad_spec(cli, "(line over 4096 bytes)", PK_EMSGSIZE, "input too long");
+    else
+        rc = show(cli, line, strlen(line), &s->first);
+    if (rc > s->rc)
+        s->rc = rc;
+    return cli_maybe_flush(cli) < 0 ? -1 : 0;
+}
+
+static int
+run(struct cli *cli, int argc, char **argv)
+{
+    int rc = EXIT_FOUND;
+    bool first = true;
+    int i = 1;
+
+    if (i < argc && strcmp(argv[i], "--") == 0)
+        i++;
+    if (i >= argc)
+        return cli_usage(&cmd_info, "no port given");
+    for (; i < argc; i++) {
+        int r;
+        if (strcmp(argv[i], "-") == 0) {
+            struct stdin_ctx s = {.first = first, .rc = EXIT_FOUND};
+            if (cli_each_stdin_line(cli, stdin_line, &s) < 0)
+                return EXIT_RUNTIME;
+            first = s.first;
+            r = s.rc;
+        } else {
+            r = show(cli, argv[i], strlen(argv[i]), &first);
+        }
+        if (r > rc)
+            rc = r;
+        if (cli_maybe_flush(cli) < 0)
+            return EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+const struct pk_cmd cmd_info = {
+    .name = "info",
+    .usage = "[info] PORT[/PROTO]|LO-HI[/PROTO]|- ...",
+    .run = run,
+};

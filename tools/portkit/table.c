@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <stdio.h>
+
+#include "table.h"
+
+#define DESC_MAX 200
+
+void
+table_head(struct cli *cli)
+{
+    if (cli->json)
+        return;
+    pk_buf_printf(&cli->out, "%s%-12s %-8s %-11s %-22s %s%s\n", cli_c(cli, C_BOLD), "PORT",
+                  "PROTO", "STATUS", "SERVICE", "DESCRIPTION", cli_c(cli, C_RESET));
+}
+
+/* Appends s escaped and padded to width (at least one space after it). */
+static void
+cell(struct cli *cli, const char *s, int width)
+{
+    size_t before = cli->out.len;
+    pk_buf_term_str(&cli->out, s, true);
+    size_t w = cli->out.len - before;
+    do
+        pk_buf_putc(&cli->out, ' ');
+    while ((int)++w <= width);
+}
+
+/* Appends s escaped, cut to about max bytes with "...". */
+static void
+cut(struct cli *cli, const char *s, size_t max)
+{
+    size_t before = cli->out.len;
+    pk_buf_term_str(&cli->out, s, true);
+    if (cli->out.len - before > max && !cli->out.err) {
+        size_t at = before + max;
+        /* Don't cut inside a UTF-8 sequence. */
+        while (at > before && ((unsigned char)cli->out.data[at] & 0xc0) == 0x80)
+            at--;
+        cli->out.len = at;
+        pk_buf_puts(&cli->out, "...");
+    }
+}
+
+static const char *
+status_color(enum pk_status st)
+{
+    return st == PK_ASSIGNED ? C_GREEN : st == PK_RESERVED ? C_YELLOW : C_DIM;
+}
+
+void
+table_row(struct cli *cli, const struct pk_record *r, unsigned proto, unsigned lo, unsigned hi)
+{
+    char ports[16];
+    if (r && (r->flags & PK_REC_NOPORT))
+        snprintf(ports, sizeof(ports), "-");
+    else if (r)
+        lo = r->port_lo, hi = r->port_hi;
+    if (!r || !(r->flags & PK_REC_NOPORT)) {
+        if (hi != lo)
+            snprintf(ports, sizeof(ports), "%u-%u", lo, hi);
+        else
+            snprintf(ports, sizeof(ports), "%u", lo);
+    }
+    const char *pn = pk_proto_name(r && r->proto ? r->proto : proto);
+    enum pk_status st = r ? r->status : PK_UNASSIGNED;
+    pk_buf_printf(&cli->out, "%-12s %-8s %s%-11s%s ", ports, pn ? pn : "-",
+                  cli_c(cli, status_color(st)), pk_status_name(st), cli_c(cli, C_RESET));
+    cell(cli, r && *r->service ? r->service : "-", 22);
+    cut(cli, r ? r->description : "-", DESC_MAX);
+    pk_buf_putc(&cli->out, '\n');
+}
+
+void
+table_note(struct cli *cli, const struct pk_note *n)
+{
+    char ports[16];
+    if (n->port_hi != n->port_lo)
+        snprintf(ports, sizeof(ports), "%u-%u", n->port_lo, n->port_hi);
+    else
+        snprintf(ports, sizeof(ports), "%u", n->port_lo);
+    char protos[24] = "";
+    size_t len = 0;
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1)
+        if (n->protos & p)
+            len += (size_t)snprintf(protos + len, sizeof(protos) - len, "%s%s", len ? "," : "",
+                                    pk_proto_name(p));
+    pk_buf_printf(&cli->out, "%-12s %-8s %s%-11s%s %-22s ", ports, protos, cli_c(cli, C_CYAN),
+                  pk_note_kind_name(n->kind), cli_c(cli, C_RESET), "-");
+    cut(cli, n->text, DESC_MAX);
+    pk_buf_putc(&cli->out, '\n');
+}
