@@ -653,6 +653,31 @@ generate(const char *outpath, struct rec *recs, size_t nrecs, struct note *notes
     fclose(out);
     if (rename(tmppath, outpath) != 0)
         die("%s: %s", outpath, strerror(errno));
+
+    for (size_t i = 0; i < nrecs; i++)
+        free(lnames[i]);
+    free(lnames);
+    free(names);
+    free(counts);
+    free(idx);
+    free(fill);
+    free(refs);
+    free(search);
+    free(soff);
+    free(pool.data);
+    free(pool.slots);
+}
+
+static void
+free_input(struct rec *recs, size_t nrecs, struct note *notes, size_t nnotes)
+{
+    for (size_t i = 0; i < nrecs; i++)
+        for (int s = 0; s < PK__S_COUNT; s++)
+            free(recs[i].str[s]);
+    free(recs);
+    for (size_t j = 0; j < nnotes; j++)
+        free(notes[j].text);
+    free(notes);
 }
 
 int
@@ -670,6 +695,7 @@ main(int argc, char **argv)
     struct note *notes = read_notes(notespath, &nnotes);
     if (nerrors) {
         fprintf(stderr, "%s: %d malformed line%s\n", prog, nerrors, nerrors == 1 ? "" : "s");
+        free_input(recs, nrecs, notes, nnotes);
         return 1;
     }
     if (check) {
@@ -678,8 +704,9 @@ main(int argc, char **argv)
             kinds[notes[j].kind]++;
         printf("%s: %zu records; %zu notes (%u unofficial, %u historical, %u abuse)\n", regpath,
                nrecs, nnotes, kinds[0], kinds[1], kinds[2]);
-        return 0;
+    } else {
+        generate(argv[3], recs, nrecs, notes, nnotes);
     }
-    generate(argv[3], recs, nrecs, notes, nnotes);
+    free_input(recs, nrecs, notes, nnotes);
     return 0;
 }

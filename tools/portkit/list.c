@@ -41,7 +41,7 @@ run(struct cli *cli, int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+s:p:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:p:", opts, NULL)) != -1) {
         switch (c) {
         case 's':
             if (strcmp(optarg, "assigned") == 0)

@@ -22,7 +22,7 @@ run(struct cli *cli, int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+n:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!cli_parse_count("--limit", optarg, MAX_LIMIT, &limit))

@@ -1,0 +1,1 @@
+--json list 6000-6100/tcp --status assigned

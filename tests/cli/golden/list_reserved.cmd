@@ -1,0 +1,1 @@
+list 0-1023 --status reserved

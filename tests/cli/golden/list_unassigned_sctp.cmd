@@ -1,0 +1,1 @@
+list 1-200 --proto sctp --status unassigned

@@ -1,0 +1,1 @@
+search --limit 0 ssh

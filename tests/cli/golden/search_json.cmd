@@ -1,0 +1,1 @@
+--json search --limit 5 secure shell

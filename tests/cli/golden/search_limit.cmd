@@ -1,0 +1,1 @@
+search --limit 3 web

@@ -1,0 +1,1 @@
+search web --limit 2

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Measure the embedded snapshot against an IANA CSV, through the built command.
+
+    iana_coverage.py PORTKIT IANA.csv [--min-coverage PCT] [--max-stale N]
+
+coverage: of IANA's assigned (port, protocol) pairs (named records, ranges expanded), the
+share where `portkit list --json` carries one of IANA's names for that pair.
+stale: (name, port, protocol) triples portkit has that IANA no longer lists.
+Exits 1 when a limit is missed.
+"""
+import csv
+import json
+import subprocess
+import sys
+
+
+def expand(port):
+    lo, _, hi = port.partition("-")
+    return range(int(lo), int(hi or lo) + 1)
+
+
+def main(argv):
+    portkit, csv_path = argv[0], argv[1]
+    min_cov = float(argv[argv.index("--min-coverage") + 1]) if "--min-coverage" in argv else None
+    max_stale = int(argv[argv.index("--max-stale") + 1]) if "--max-stale" in argv else None
+
+    iana = {}
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        rows = csv.reader(f)
+        next(rows)
+        for r in rows:
+            name, port, proto = r[0].strip(), r[1].strip(), r[2].strip()
+            if not name or not port:
+                continue
+            for p in expand(port):
+                for pr in [proto] if proto else ["tcp", "udp"]:
+                    iana.setdefault((p, pr), set()).add(name.lower())
+
+    ours = {}
+    out = subprocess.run([portkit, "--json", "list", "--status", "assigned"], check=True,
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        o = json.loads(line)
+        if not o["service"]:
+            continue
+        for p in range(o["port"], o.get("port_end", o["port"]) + 1):
+            ours.setdefault((p, o["protocol"]), set()).add(o["service"].lower())
+
+    covered = sum(1 for k, names in iana.items() if ours.get(k, set()) & names)
+    coverage = 100.0 * covered / len(iana)
+    stale = sorted((n, p, pr) for (p, pr), names in ours.items() for n in names
+                   if n not in iana.get((p, pr), set()))
+    print(f"coverage: {covered} of {len(iana)} assigned (port, protocol) pairs carry IANA's "
+          f"name: {coverage:.2f}%")
+    print(f"stale: {len(stale)} (name, port, protocol) triples IANA no longer lists")
+    for s in stale[:200]:
+        print(f"  {s[0]} {s[1]}/{s[2]}")
+    ok = True
+    if min_cov is not None and coverage < min_cov:
+        print(f"FAIL: coverage {coverage:.2f}% is under {min_cov}%")
+        ok = False
+    if max_stale is not None and len(stale) > max_stale:
+        print(f"FAIL: {len(stale)} stale names, more than {max_stale}")
+        ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The output buffer: size limit, JSON strings, terminal escaping, the JSON writer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "portkit/buf.h"
+#include "portkit/error.h"
+
+static const char *
+json(const char *s)
+{
+    static struct pk_buf b;
+    pk_buf_free(&b);
+    pk_buf_init(&b, 4096);
+    pk_buf_json_str(&b, s);
+    assert_int_equal(b.err, 0);
+    return b.data;
+}
+
+static const char *
+term(const char *s, bool fold)
+{
+    static struct pk_buf b;
+    pk_buf_free(&b);
+    pk_buf_init(&b, 4096);
+    pk_buf_term_str(&b, s, fold);
+    assert_int_equal(b.err, 0);
+    return b.data ? b.data : "";
+}
+
+static void
+test_json_strings(void **state)
+{
+    (void)state;
+    assert_string_equal(json("plain"), "\"plain\"");
+    assert_string_equal(json("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    assert_string_equal(json("l1\nl2\tx\r"), "\"l1\\nl2\\tx\\r\"");
+    assert_string_equal(json("\x01\x1f"), "\"\\u0001\\u001f\"");
+    assert_string_equal(json("caf\xc3\xa9"), "\"caf\xc3\xa9\"");       /* valid UTF-8 kept */
+    assert_string_equal(json("bad\xff"), "\"bad\xef\xbf\xbd\"");         /* invalid replaced */
+    assert_string_equal(json("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong */
+    assert_string_equal(json("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
+    assert_string_equal(json("<script>&"), "\"<script>&\"");
+}
+
+static void
+test_terminal_escaping(void **state)
+{
+    (void)state;
+    assert_string_equal(term("sshd", true), "sshd");
+    /* An escape sequence in a process name must not reach the terminal. */
+    assert_string_equal(term("evil\033[2J", true), "evil\\x1b[2J");
+    assert_string_equal(term("a\nb", true), "a b");
+    assert_string_equal(term("a\nb", false), "a\\x0ab");
+    assert_string_equal(term("back\\slash", true), "back\\\\slash");
+    assert_string_equal(term("del\x7f", true), "del\\x7f");
+    assert_string_equal(term("c1\xc2\x9b", true), "c1\\xc2\\x9b"); /* C1 CSI */
+    assert_string_equal(term("bad\xff", true), "bad\\xff");
+    assert_string_equal(term("\xe2\x9c\x93 ok", true), "\xe2\x9c\x93 ok");
+}
+
+static void
+test_limit(void **state)
+{
+    (void)state;
+    struct pk_buf b;
+    pk_buf_init(&b, 8);
+    pk_buf_puts(&b, "12345");
+    pk_buf_puts(&b, "6789"); /* would make 9 > 8 */
+    assert_int_equal(b.err, PK_ENOBUFS);
+    assert_int_equal(b.len, 5);
+    assert_string_equal(b.data, "12345");
+    pk_buf_puts(&b, "x"); /* ignored after an error */
+    assert_int_equal(b.len, 5);
+    pk_buf_reset(&b);
+    assert_int_equal(b.err, 0);
+    pk_buf_printf(&b, "%d-%s", 42, "ok");
+    assert_string_equal(b.data, "42-ok");
+    pk_buf_free(&b);
+
+    pk_buf_init(&b, 1 << 20);
+    char big[600];
+    memset(big, 'z', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    pk_buf_printf(&b, "<%s>", big); /* longer than printf's stack buffer */
+    assert_int_equal(b.len, sizeof(big) + 1);
+    pk_buf_reset(&b);
+    pk_buf_putu(&b, 0);
+    pk_buf_putc(&b, ' ');
+    pk_buf_putu(&b, 18446744073709551615ull);
+    assert_string_equal(b.data, "0 18446744073709551615");
+    pk_buf_free(&b);
+}
+
+static void
+test_json_writer(void **state)
+{
+    (void)state;
+    struct pk_buf b;
+    struct pk_json j;
+    pk_buf_init(&b, 4096);
+    pk_json_init(&j, &b);
+    pk_json_obj_begin(&j);
+    pk_json_key_int(&j, "port", 80);
+    pk_json_key_int(&j, "neg", -9223372036854775807ll - 1);
+    pk_json_key(&j, "list");
+    pk_json_arr_begin(&j);
+    pk_json_val_str(&j, "a");
+    pk_json_obj_begin(&j);
+    pk_json_key_bool(&j, "x", true);
+    pk_json_obj_end(&j);
+    pk_json_val_null(&j);
+    pk_json_arr_end(&j);
+    pk_json_key(&j, "empty");
+    pk_json_arr_begin(&j);
+    pk_json_arr_end(&j);
+    pk_json_key_str(&j, "s", "v");
+    pk_json_obj_end(&j);
+    assert_string_equal(b.data, "{\"port\":80,\"neg\":-9223372036854775808,\"list\":[\"a\",{\"x\":"
+                                "true},null],\"empty\":[],\"s\":\"v\"}");
+    pk_buf_free(&b);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_strings),
+        cmocka_unit_test(test_terminal_escaping),
+        cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_json_writer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
