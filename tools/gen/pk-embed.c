@@ -193,9 +193,9 @@ status_of(const char *service, const char *desc)
 {
     if (*service)
         return PK_ASSIGNED;
-    if (strcmp(desc, "Reserved") == 0)
+    if (strcasecmp(desc, "Reserved") == 0)
         return PK_RESERVED;
-    if (strcmp(desc, "Unassigned") == 0)
+    if (strcasecmp(desc, "Unassigned") == 0)
         return PK_UNASSIGNED;
     return PK_ASSIGNED;
 }
