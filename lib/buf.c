@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ reserve(struct pk_buf *b, size_t n)
 }
 
 void
-pk_buf_put(struct pk_buf *b, const void *p, size_t n)
+pk_buf__put_slow(struct pk_buf *b, const void *p, size_t n)
 {
     if (!reserve(b, n))
         return;
@@ -74,15 +75,6 @@ void
 pk_buf_puts(struct pk_buf *b, const char *s)
 {
     pk_buf_put(b, s, strlen(s));
-}
-
-void
-pk_buf_putc(struct pk_buf *b, char c)
-{
-    if (!reserve(b, 1))
-        return;
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
 }
 
 void
@@ -157,17 +149,50 @@ utf8_len(const unsigned char *s, unsigned *cp)
     return n;
 }
 
+/* Bytes that go into a JSON string as they are: printable ASCII but '"' and '\\'. */
+static const unsigned char json_plain[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* True when a byte of v is below 0x20, at or over 0x80, '"' or '\\' (bit tricks from
+ * "Bit Twiddling Hacks": hasless and haszero). */
+static inline bool
+word_special(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t ctl = (v - ones * 0x20) & ~v;
+    uint64_t q = v ^ (ones * '"'), bs = v ^ (ones * '\\');
+    uint64_t quote = (q - ones) & ~q, slash = (bs - ones) & ~bs;
+    return ((ctl | quote | slash) & highs) || (v & highs);
+}
+
 void
 pk_buf_json_str(struct pk_buf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
 
+    const unsigned char *end = p + strlen(s);
     pk_buf_putc(b, '"');
     for (;;) {
-        /* Copy the longest run that needs no escaping in one go. */
+        /* Copy the longest run that needs no escaping in one go, 8 bytes a step while no
+         * byte of the word is a control, '"', '\\' or non-ASCII. */
         const unsigned char *run = p;
-        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+        while (end - p >= 8) {
+            uint64_t v;
+            memcpy(&v, p, 8);
+            if (word_special(v))
+                break;
+            p += 8;
+        }
+        while (json_plain[*p])
             p++;
         if (p > run)
             pk_buf_put(b, run, (size_t)(p - run));
@@ -308,9 +333,23 @@ pk_json_arr_end(struct pk_json *j)
 void
 pk_json_key(struct pk_json *j, const char *key)
 {
+    /* Keys are the program's own ASCII names: written as they are, not escaped. */
     sep(j);
-    pk_buf_json_str(j->b, key);
-    pk_buf_putc(j->b, ':');
+    struct pk_buf *b = j->b;
+    size_t n = strlen(key);
+    if (b->len + n + 3 < b->cap && !b->err) {
+        char *d = b->data + b->len;
+        d[0] = '"';
+        memcpy(d + 1, key, n);
+        d[n + 1] = '"';
+        d[n + 2] = ':';
+        b->len += n + 3;
+        b->data[b->len] = '\0';
+    } else {
+        pk_buf_putc(b, '"');
+        pk_buf_put(b, key, n);
+        pk_buf_put(b, "\":", 2);
+    }
     /* The value that follows must not write a comma of its own. */
     j->need_comma[j->depth] = false;
 }
@@ -356,6 +395,14 @@ pk_json_val_null(struct pk_json *j)
 {
     sep(j);
     pk_buf_puts(j->b, "null");
+    done(j);
+}
+
+void
+pk_json_val_raw(struct pk_json *j, const char *json, size_t n)
+{
+    sep(j);
+    pk_buf_put(j->b, json, n);
     done(j);
 }
 

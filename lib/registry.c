@@ -97,10 +97,11 @@ pk_lookup(const struct pk_registry *reg, unsigned port, unsigned proto, struct p
     int p = pk_proto_index(proto);
     if (p < 0 || port > PK_PORT_MAX)
         return PK_EINVAL;
-    const uint32_t *slot = reg->idx + (size_t)p * PK__IDX_STRIDE + port;
+    const struct pk__port *e = &reg->ports[port];
+    uint32_t start = e->rec[p], end = p + 1 < PK_NPROTO ? e->rec[p + 1] : e[1].rec[0];
     c->reg = reg;
-    c->ids = reg->refs + slot[0];
-    c->n = slot[1] - slot[0];
+    c->ids = reg->refs + start;
+    c->n = end - start;
     c->pos = 0;
     return (int)c->n;
 }
@@ -171,20 +172,39 @@ pk_name_lookup(const struct pk_registry *reg, const char *name, struct pk_cursor
     return (int)c->n;
 }
 
+/* Calls fn for note i when it covers a protocol in protos. */
+static inline int
+note_call(const struct pk_registry *reg, uint32_t i, unsigned protos,
+          int (*fn)(const struct pk_note *note, void *arg), void *arg)
+{
+    if (!(reg->notes[i].protos & protos))
+        return 0;
+    struct pk_note note;
+    pk_note_get(reg, i, &note);
+    return fn(&note, arg);
+}
+
 int
 pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
              int (*fn)(const struct pk_note *note, void *arg), void *arg)
 {
+    int rc;
+    if (lo > hi || lo > PK_PORT_MAX)
+        return 0;
+    if (lo == hi) {
+        /* One port: the index has its notes, in note order. */
+        for (uint32_t k = reg->ports[lo].note; k < reg->ports[lo + 1].note; k++)
+            if ((rc = note_call(reg, reg->nrefs[k], protos, fn, arg)) != 0)
+                return rc;
+        return 0;
+    }
     for (uint32_t i = 0; i < reg->nnotes; i++) {
         const struct pk__note *n = &reg->notes[i];
         if (n->lo > hi)
             break; /* sorted by first port */
-        if (n->hi < lo || !(n->protos & protos))
+        if (n->hi < lo)
             continue;
-        struct pk_note note;
-        pk_note_get(reg, i, &note);
-        int rc = fn(&note, arg);
-        if (rc)
+        if ((rc = note_call(reg, i, protos, fn, arg)) != 0)
             return rc;
     }
     return 0;

@@ -45,16 +45,28 @@ struct pk__note {
     uint16_t pad;
 };
 
-#define PK__IDX_STRIDE 65537u
+/*
+ * Per-port index, one entry per port plus a sentinel, so that one lookup touches one cache
+ * line: rec[k] is where the records of protocol index k start in refs (records of a port
+ * are stored protocol after protocol, and the next port's rec[0] ends protocol 3); note is
+ * where the port's notes start in nrefs (the next port's note ends them).
+ */
+struct pk__port {
+    uint32_t rec[PK_NPROTO];
+    uint32_t note;
+};
+
+#define PK__NPORTS 65537u
 
 struct pk_registry {
     const char *pool;
     const struct pk__rec *recs;
     uint32_t nrecs;
-    /* refs[idx[p * PK__IDX_STRIDE + port] .. idx[p * PK__IDX_STRIDE + port + 1]) are the
-     * records covering port for protocol index p, assignments first. */
-    const uint32_t *idx;
+    /* The records covering a port for a protocol, assignments first, and the notes
+     * covering a port, in note order: see struct pk__port. */
+    const struct pk__port *ports;
     const uint32_t *refs;
+    const uint32_t *nrefs;
     /* Ids of the records with a service name, sorted by ASCII-lowercased name, then id. */
     const uint32_t *names;
     uint32_t nnames;

@@ -27,9 +27,35 @@ void pk_buf_free(struct pk_buf *b);
 /* Empties b, keeping its memory, and clears its error. */
 void pk_buf_reset(struct pk_buf *b);
 
-void pk_buf_put(struct pk_buf *b, const void *p, size_t n);
+/* The slow paths of the inline appenders below; call those instead. */
+void pk_buf__put_slow(struct pk_buf *b, const void *p, size_t n);
+
+/* Appends n bytes at p. The buffer stays NUL-terminated. */
+static inline void
+pk_buf_put(struct pk_buf *b, const void *p, size_t n)
+{
+    if (b->len + n < b->cap && !b->err) {
+        __builtin_memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    pk_buf__put_slow(b, p, n);
+}
+
+/* Appends one byte. */
+static inline void
+pk_buf_putc(struct pk_buf *b, char c)
+{
+    if (b->len + 1 < b->cap && !b->err) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return;
+    }
+    pk_buf__put_slow(b, &c, 1);
+}
+
 void pk_buf_puts(struct pk_buf *b, const char *s);
-void pk_buf_putc(struct pk_buf *b, char c);
 void pk_buf_putu(struct pk_buf *b, unsigned long long v);
 void pk_buf_printf(struct pk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -57,13 +83,15 @@ void pk_json_obj_begin(struct pk_json *j);
 void pk_json_obj_end(struct pk_json *j);
 void pk_json_arr_begin(struct pk_json *j);
 void pk_json_arr_end(struct pk_json *j);
-/* Writes "key": and leaves the writer expecting a value (begin an object or array, or a
+/* Writes "key": (key is a trusted ASCII name, not escaped) and leaves the writer expecting a value (begin an object or array, or a
  * pk_json_val_* call). */
 void pk_json_key(struct pk_json *j, const char *key);
 void pk_json_val_str(struct pk_json *j, const char *s);
 void pk_json_val_int(struct pk_json *j, long long v);
 void pk_json_val_bool(struct pk_json *j, bool v);
 void pk_json_val_null(struct pk_json *j);
+/* Appends n bytes of already-formed JSON (an object rendered earlier) as the next value. */
+void pk_json_val_raw(struct pk_json *j, const char *json, size_t n);
 void pk_json_key_str(struct pk_json *j, const char *key, const char *s);
 void pk_json_key_int(struct pk_json *j, const char *key, long long v);
 void pk_json_key_bool(struct pk_json *j, const char *key, bool v);

@@ -542,37 +542,39 @@ generate(const char *outpath, struct rec *recs, size_t nrecs, struct note *notes
     pool.data[0] = '\0'; /* offset 0 is the empty string */
     pool.len = 1;
 
-    /* Index: for each protocol and port, the records covering it, assignments first. */
-    uint32_t *counts = xrealloc(NULL, 4 * PK__IDX_STRIDE * sizeof(uint32_t));
-    memset(counts, 0, 4 * PK__IDX_STRIDE * sizeof(uint32_t));
+    /* Index: for each port and protocol, the records covering it, assignments first;
+     * slot k = port * 4 + protocol index, so a port's records are contiguous. */
+    enum { NSLOT = 65536 * 4 + 1 };
+    uint32_t *counts = xrealloc(NULL, NSLOT * sizeof(uint32_t));
+    memset(counts, 0, NSLOT * sizeof(uint32_t));
     for (size_t i = 0; i < nrecs; i++) {
         if (recs[i].flags & PK_REC_NOPORT)
             continue;
         unsigned protos = recs[i].proto ? recs[i].proto : (PK_TCP | PK_UDP);
-        for (unsigned p = 0; p < 4; p++)
-            if (protos & (1u << p))
-                for (unsigned port = recs[i].lo; port <= recs[i].hi; port++)
-                    counts[p * PK__IDX_STRIDE + port]++;
+        for (unsigned port = recs[i].lo; port <= recs[i].hi; port++)
+            for (unsigned p = 0; p < 4; p++)
+                if (protos & (1u << p))
+                    counts[port * 4 + p]++;
     }
-    uint32_t *idx = xrealloc(NULL, 4 * PK__IDX_STRIDE * sizeof(uint32_t));
+    uint32_t *idx = xrealloc(NULL, NSLOT * sizeof(uint32_t));
     uint32_t total = 0;
-    for (size_t k = 0; k < 4 * PK__IDX_STRIDE; k++) {
+    for (size_t k = 0; k < NSLOT; k++) {
         idx[k] = total;
         total += counts[k];
     }
     uint32_t *refs = xrealloc(NULL, (total ? total : 1) * sizeof(uint32_t));
-    uint32_t *fill = xrealloc(NULL, 4 * PK__IDX_STRIDE * sizeof(uint32_t));
-    memcpy(fill, idx, 4 * PK__IDX_STRIDE * sizeof(uint32_t));
+    uint32_t *fill = xrealloc(NULL, NSLOT * sizeof(uint32_t));
+    memcpy(fill, idx, NSLOT * sizeof(uint32_t));
     for (unsigned rank = 0; rank < 3; rank++) {
         static const unsigned order[3] = {PK_ASSIGNED, PK_RESERVED, PK_UNASSIGNED};
         for (size_t i = 0; i < nrecs; i++) {
             if ((recs[i].flags & PK_REC_NOPORT) || recs[i].status != order[rank])
                 continue;
             unsigned protos = recs[i].proto ? recs[i].proto : (PK_TCP | PK_UDP);
-            for (unsigned p = 0; p < 4; p++)
-                if (protos & (1u << p))
-                    for (unsigned port = recs[i].lo; port <= recs[i].hi; port++)
-                        refs[fill[p * PK__IDX_STRIDE + port]++] = (uint32_t)i;
+            for (unsigned port = recs[i].lo; port <= recs[i].hi; port++)
+                for (unsigned p = 0; p < 4; p++)
+                    if (protos & (1u << p))
+                        refs[fill[port * 4 + p]++] = (uint32_t)i;
         }
     }
 
@@ -592,6 +594,22 @@ generate(const char *outpath, struct rec *recs, size_t nrecs, struct note *notes
     qsort(names, nnames, sizeof(*names), cmp_name);
 
     qsort(notes, nnotes, sizeof(*notes), cmp_note);
+
+    /* Notes by port, for the port page: nstart[port] .. nstart[port + 1] in nrefs. */
+    uint32_t *nstart = xrealloc(NULL, PK__NPORTS * sizeof(uint32_t));
+    memset(nstart, 0, PK__NPORTS * sizeof(uint32_t));
+    for (size_t j = 0; j < nnotes; j++)
+        for (unsigned port = notes[j].lo; port <= notes[j].hi; port++)
+            nstart[port + 1]++;
+    for (size_t k = 1; k < PK__NPORTS; k++)
+        nstart[k] += nstart[k - 1];
+    uint32_t ntotal = nstart[PK__NPORTS - 1];
+    uint32_t *nrefs = xrealloc(NULL, (ntotal ? ntotal : 1) * sizeof(uint32_t));
+    uint32_t *nfill = xrealloc(NULL, PK__NPORTS * sizeof(uint32_t));
+    memcpy(nfill, nstart, PK__NPORTS * sizeof(uint32_t));
+    for (size_t j = 0; j < nnotes; j++)
+        for (unsigned port = notes[j].lo; port <= notes[j].hi; port++)
+            nrefs[nfill[port]++] = (uint32_t)j;
 
     /* Search text. */
     char *search = NULL;
@@ -634,10 +652,19 @@ generate(const char *outpath, struct rec *recs, size_t nrecs, struct note *notes
         fprintf(out, "    {%u, %u, %u, %u, %u, 0},\n", pool_add(&pool, notes[j].text), notes[j].lo,
                 notes[j].hi, notes[j].protos, notes[j].kind);
     fputs("};\n\n", out);
-    emit_u32(out, "idx", idx, 4 * PK__IDX_STRIDE);
+    fprintf(out, "static const struct pk__port ports[%u] = {\n", PK__NPORTS);
+    for (unsigned port = 0; port < PK__NPORTS; port++) {
+        const uint32_t *r = idx + (size_t)port * 4;
+        if (port < 65536)
+            fprintf(out, "    {{%u, %u, %u, %u}, %u},\n", r[0], r[1], r[2], r[3], nstart[port]);
+        else
+            fprintf(out, "    {{%u, %u, %u, %u}, %u},\n", r[0], r[0], r[0], r[0], nstart[port]);
+    }
+    fputs("};\n\n", out);
     emit_u32(out, "refs", refs, total);
     emit_u32(out, "names", names, nnames);
     emit_u32(out, "soff", soff, nrecs + nnotes + 1);
+    emit_u32(out, "nrefs", nrefs, ntotal);
     fprintf(out, "static const char pool[%zu] =\n", pool.len);
     emit_bytes(out, pool.data, pool.len);
     fputs(";\n\n", out);
@@ -646,7 +673,8 @@ generate(const char *outpath, struct rec *recs, size_t nrecs, struct note *notes
     fputs(";\n\n", out);
     fprintf(out,
             "const struct pk_registry pk__builtin_registry = {\n"
-            "    pool, recs, %zu, idx, refs, names, %zu, notes, %zu, search, soff,\n};\n",
+            "    pool, recs, %zu, ports, refs, nrefs, names, %zu, notes, %zu, search, soff,\n"
+            "};\n",
             nrecs, nnames, nnotes);
     if (fflush(out) != 0 || fsync(fileno(out)) != 0 || ferror(out))
         die("%s: write error", tmppath);
@@ -664,6 +692,9 @@ generate(const char *outpath, struct rec *recs, size_t nrecs, struct note *notes
     free(refs);
     free(search);
     free(soff);
+    free(nstart);
+    free(nrefs);
+    free(nfill);
     free(pool.data);
     free(pool.slots);
 }

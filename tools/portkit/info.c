@@ -249,19 +249,103 @@ out:
     free(c);
 }
 
-/* JSON: "unofficial" holds the unofficial uses, "notes" the history and abuse reports. */
-struct note_json_ctx {
-    struct pk_json *j;
-    bool unofficial;
+/* Appends key: value when value is not empty. */
+static void
+opt_str(struct pk_json *j, const char *key, const char *value)
+{
+    if (*value)
+        pk_json_key_str(j, key, value);
+}
+
+static void
+record_json(struct pk_json *j, const struct pk_record *r)
+{
+    pk_json_obj_begin(j);
+    pk_json_key(j, "service");
+    if (*r->service)
+        pk_json_val_str(j, r->service);
+    else
+        pk_json_val_null(j);
+    pk_json_key_str(j, "description", r->description);
+    if (r->status != PK_ASSIGNED)
+        pk_json_key_str(j, "status", pk_status_name(r->status));
+    if (r->flags & PK_REC_RANGE) {
+        pk_json_key_int(j, "port_lo", r->port_lo);
+        pk_json_key_int(j, "port_hi", r->port_hi);
+    }
+    opt_str(j, "assignee", r->assignee);
+    opt_str(j, "contact", r->contact);
+    opt_str(j, "registered", r->registered);
+    opt_str(j, "modified", r->modified);
+    opt_str(j, "reference", r->reference);
+    opt_str(j, "service_code", r->service_code);
+    opt_str(j, "unauthorized", r->unauthorized);
+    opt_str(j, "notes", r->notes);
+    pk_json_obj_end(j);
+}
+
+/*
+ * The JSON objects of records and notes, rendered on first use and kept: a stream of
+ * specs shows the same objects again and again. A slot that could not be rendered stays
+ * empty and the object is rendered in place each time.
+ */
+struct rendered {
+    char *json;
+    size_t len;
 };
 
-static int
-note_json(const struct pk_note *n, void *arg)
+static struct {
+    struct rendered *recs;
+    struct rendered *notes;
+} cache;
+
+static void
+cache_free(void)
 {
-    const struct note_json_ctx *c = arg;
-    if ((n->kind == PK_NOTE_UNOFFICIAL) != c->unofficial)
-        return 0;
-    struct pk_json *j = c->j;
+    const struct pk_registry *reg = pk_registry_builtin();
+    for (size_t i = 0; cache.recs && i < pk_registry_count(reg); i++)
+        free(cache.recs[i].json);
+    for (size_t i = 0; cache.notes && i < pk_registry_note_count(reg); i++)
+        free(cache.notes[i].json);
+    free(cache.recs);
+    free(cache.notes);
+    cache.recs = cache.notes = NULL;
+}
+
+/* Appends the object in slot, rendering it into the slot first when it is new. */
+static void
+cached(struct pk_json *j, struct rendered *slot, void (*render)(struct pk_json *, const void *),
+       const void *item)
+{
+    if (slot && !slot->json) {
+        struct pk_buf b;
+        struct pk_json tj;
+        pk_buf_init(&b, 1u << 20);
+        pk_json_init(&tj, &b);
+        render(&tj, item);
+        if (!b.err && b.data) {
+            slot->json = b.data;
+            slot->len = b.len;
+        } else {
+            pk_buf_free(&b);
+        }
+    }
+    if (slot && slot->json)
+        pk_json_val_raw(j, slot->json, slot->len);
+    else
+        render(j, item);
+}
+
+static void
+render_record(struct pk_json *j, const void *item)
+{
+    record_json(j, item);
+}
+
+static void
+render_note(struct pk_json *j, const void *item)
+{
+    const struct pk_note *n = item;
     pk_json_obj_begin(j);
     pk_json_key_str(j, "kind", pk_note_kind_name(n->kind));
     pk_json_key_int(j, "port_lo", n->port_lo);
@@ -274,87 +358,109 @@ note_json(const struct pk_note *n, void *arg)
     pk_json_arr_end(j);
     pk_json_key_str(j, "text", n->text);
     pk_json_obj_end(j);
+}
+
+/* Appends a string literal. */
+#define PUT_LIT(b, lit) pk_buf_put((b), (lit), sizeof(lit) - 1)
+
+/* JSON: "unofficial" holds the unofficial uses, "notes" the history and abuse reports. */
+struct note_json_ctx {
+    struct pk_buf *b;
+    bool unofficial;
+    bool first;
+};
+
+/* Appends the cached JSON of an item, rendering it on first use. */
+static void
+put_cached(struct pk_buf *b, bool *first, struct rendered *slot,
+           void (*render)(struct pk_json *, const void *), const void *item)
+{
+    struct pk_json j;
+    pk_json_init(&j, b);
+    /* The writer adds the comma when this is not the first value of the array. */
+    j.need_comma[0] = !*first;
+    *first = false;
+    cached(&j, slot, render, item);
+}
+
+static int
+note_json(const struct pk_note *n, void *arg)
+{
+    struct note_json_ctx *c = arg;
+    if ((n->kind == PK_NOTE_UNOFFICIAL) != c->unofficial)
+        return 0;
+    put_cached(c->b, &c->first, cache.notes ? &cache.notes[n->id] : NULL, render_note, n);
     return 0;
 }
 
-/* Appends key: value when value is not empty. */
-static void
-opt_str(struct pk_json *j, const char *key, const char *value)
-{
-    if (*value)
-        pk_json_key_str(j, key, value);
-}
-
+/*
+ * One info object. This is the hot path of "portkit --json -": the fixed parts are
+ * written as literals and records and notes come pre-rendered from the cache.
+ */
 static void
 port_json(struct cli *cli, unsigned port, const struct pk_spec *spec)
 {
     const struct pk_host_ports *hp = cli_host(cli);
-    struct pk_json j;
-    pk_json_init(&j, &cli->out);
-    pk_json_obj_begin(&j);
-    pk_json_key_int(&j, "port", port);
-    pk_json_key_str(&j, "range", pk_range_class_name(pk_range_class_of(port)));
-    pk_json_key(&j, "host");
-    pk_json_obj_begin(&j);
-    pk_json_key_bool(&j, "privileged",
-                     port < (hp->have_unprivileged ? hp->unprivileged_start : 1024));
-    if (hp->have_ephemeral)
-        pk_json_key_bool(&j, "ephemeral", port >= hp->ephemeral_lo && port <= hp->ephemeral_hi);
-    pk_json_key_bool(&j, "reserved", pk_host_port_reserved(hp, port));
-    pk_json_obj_end(&j);
-    pk_json_key(&j, "protocols");
-    pk_json_arr_begin(&j);
+    struct pk_buf *b = &cli->out;
+    if (!cache.recs) {
+        cache.recs = calloc(pk_registry_count(cli->reg), sizeof(*cache.recs));
+        cache.notes = calloc(pk_registry_note_count(cli->reg) + 1, sizeof(*cache.notes));
+    }
+    PUT_LIT(b, "{\"port\":");
+    pk_buf_putu(b, port);
+    switch (pk_range_class_of(port)) {
+    case PK_RANGE_SYSTEM:
+        PUT_LIT(b, ",\"range\":\"system\"");
+        break;
+    case PK_RANGE_USER:
+        PUT_LIT(b, ",\"range\":\"user\"");
+        break;
+    case PK_RANGE_DYNAMIC:
+        PUT_LIT(b, ",\"range\":\"dynamic\"");
+        break;
+    }
+    if (port < (hp->have_unprivileged ? hp->unprivileged_start : 1024))
+        PUT_LIT(b, ",\"host\":{\"privileged\":true");
+    else
+        PUT_LIT(b, ",\"host\":{\"privileged\":false");
+    if (hp->have_ephemeral) {
+        if (port >= hp->ephemeral_lo && port <= hp->ephemeral_hi)
+            PUT_LIT(b, ",\"ephemeral\":true");
+        else
+            PUT_LIT(b, ",\"ephemeral\":false");
+    }
+    if (pk_host_port_reserved(hp, port))
+        PUT_LIT(b, ",\"reserved\":true},\"protocols\":[");
+    else
+        PUT_LIT(b, ",\"reserved\":false},\"protocols\":[");
+    bool first_proto = true;
     for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
         if (!(spec->protos & p))
             continue;
         struct pk_cursor c;
         int n = pk_lookup(cli->reg, port, p, &c);
-        pk_json_obj_begin(&j);
-        pk_json_key_str(&j, "protocol", pk_proto_name(p));
-        pk_json_key_str(&j, "status", pk_status_name(pk_status_of(cli->reg, port, p)));
-        pk_json_key(&j, "assignments");
-        pk_json_arr_begin(&j);
+        if (!first_proto)
+            pk_buf_putc(b, ',');
+        first_proto = false;
+        PUT_LIT(b, "{\"protocol\":\"");
+        pk_buf_puts(b, pk_proto_name(p));
+        PUT_LIT(b, "\",\"status\":\"");
+        pk_buf_puts(b, pk_status_name(pk_status_of(cli->reg, port, p)));
+        PUT_LIT(b, "\",\"assignments\":[");
         struct pk_record r;
-        while (n > 0 && pk_cursor_next(&c, &r)) {
-            pk_json_obj_begin(&j);
-            pk_json_key(&j, "service");
-            if (*r.service)
-                pk_json_val_str(&j, r.service);
-            else
-                pk_json_val_null(&j);
-            pk_json_key_str(&j, "description", r.description);
-            if (r.status != PK_ASSIGNED)
-                pk_json_key_str(&j, "status", pk_status_name(r.status));
-            if (r.flags & PK_REC_RANGE) {
-                pk_json_key_int(&j, "port_lo", r.port_lo);
-                pk_json_key_int(&j, "port_hi", r.port_hi);
-            }
-            opt_str(&j, "assignee", r.assignee);
-            opt_str(&j, "contact", r.contact);
-            opt_str(&j, "registered", r.registered);
-            opt_str(&j, "modified", r.modified);
-            opt_str(&j, "reference", r.reference);
-            opt_str(&j, "service_code", r.service_code);
-            opt_str(&j, "unauthorized", r.unauthorized);
-            opt_str(&j, "notes", r.notes);
-            pk_json_obj_end(&j);
-        }
-        pk_json_arr_end(&j);
-        pk_json_obj_end(&j);
+        bool first = true;
+        while (n > 0 && pk_cursor_next(&c, &r))
+            put_cached(b, &first, cache.recs ? &cache.recs[r.id] : NULL, render_record, &r);
+        PUT_LIT(b, "]}");
     }
-    pk_json_arr_end(&j);
-    struct note_json_ctx nc = {.j = &j, .unofficial = true};
-    pk_json_key(&j, "unofficial");
-    pk_json_arr_begin(&j);
+    struct note_json_ctx nc = {.b = b, .unofficial = true, .first = true};
+    PUT_LIT(b, "],\"unofficial\":[");
     pk_notes_for(cli->reg, port, port, spec->protos, note_json, &nc);
-    pk_json_arr_end(&j);
-    pk_json_key(&j, "notes");
-    pk_json_arr_begin(&j);
+    PUT_LIT(b, "],\"notes\":[");
     nc.unofficial = false;
+    nc.first = true;
     pk_notes_for(cli->reg, port, port, spec->protos, note_json, &nc);
-    pk_json_arr_end(&j);
-    pk_json_obj_end(&j);
-    pk_buf_putc(&cli->out, '\n');
+    PUT_LIT(b, "]}\n");
 }
 
 static void
@@ -529,8 +635,10 @@ run(struct cli *cli, int argc, char **argv)
         int r;
         if (strcmp(argv[i], "-") == 0) {
             struct stdin_ctx s = {.first = first, .rc = EXIT_FOUND};
-            if (cli_each_stdin_line(cli, stdin_line, &s) < 0)
+            if (cli_each_stdin_line(cli, stdin_line, &s) < 0) {
+                cache_free();
                 return EXIT_RUNTIME;
+            }
             first = s.first;
             r = s.rc;
         } else {
@@ -538,9 +646,12 @@ run(struct cli *cli, int argc, char **argv)
         }
         if (r > rc)
             rc = r;
-        if (cli_maybe_flush(cli) < 0)
-            return EXIT_RUNTIME;
+        if (cli_maybe_flush(cli) < 0) {
+            rc = EXIT_RUNTIME;
+            break;
+        }
     }
+    cache_free();
     return rc;
 }
 
