@@ -47,6 +47,10 @@ struct pool {
 static const char *prog = "pk-embed";
 static int nerrors;
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void lineerr(const char *file, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 die(const char *fmt, ...)
 {
