@@ -83,8 +83,8 @@ void pk_json_obj_begin(struct pk_json *j);
 void pk_json_obj_end(struct pk_json *j);
 void pk_json_arr_begin(struct pk_json *j);
 void pk_json_arr_end(struct pk_json *j);
-/* Writes "key": (key is a trusted ASCII name, not escaped) and leaves the writer expecting a value (begin an object or array, or a
- * pk_json_val_* call). */
+/* Writes "key": (key is a trusted ASCII name, not escaped) and leaves the writer expecting a value
+ * (begin an object or array, or a pk_json_val_* call). */
 void pk_json_key(struct pk_json *j, const char *key);
 void pk_json_val_str(struct pk_json *j, const char *s);
 void pk_json_val_int(struct pk_json *j, long long v);

@@ -41,10 +41,11 @@ test_json_strings(void **state)
     assert_string_equal(json("a\"b\\c"), "\"a\\\"b\\\\c\"");
     assert_string_equal(json("l1\nl2\tx\r"), "\"l1\\nl2\\tx\\r\"");
     assert_string_equal(json("\x01\x1f"), "\"\\u0001\\u001f\"");
-    assert_string_equal(json("caf\xc3\xa9"), "\"caf\xc3\xa9\"");       /* valid UTF-8 kept */
-    assert_string_equal(json("bad\xff"), "\"bad\xef\xbf\xbd\"");         /* invalid replaced */
+    assert_string_equal(json("caf\xc3\xa9"), "\"caf\xc3\xa9\"");           /* valid UTF-8 kept */
+    assert_string_equal(json("bad\xff"), "\"bad\xef\xbf\xbd\"");           /* invalid replaced */
     assert_string_equal(json("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\""); /* overlong */
-    assert_string_equal(json("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
+    assert_string_equal(json("\xed\xa0\x80"),
+                        "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
     assert_string_equal(json("<script>&"), "\"<script>&\"");
 }
 

@@ -223,10 +223,14 @@ main(void)
 {
     reg = pk_registry_builtin();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_multi_assignment), cmocka_unit_test(test_ranges),
-        cmocka_unit_test(test_status),           cmocka_unit_test(test_bad_lookups),
-        cmocka_unit_test(test_names),            cmocka_unit_test(test_search_ranking),
-        cmocka_unit_test(test_notes),            cmocka_unit_test(test_names_of_enums),
+        cmocka_unit_test(test_multi_assignment),
+        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_status),
+        cmocka_unit_test(test_bad_lookups),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_search_ranking),
+        cmocka_unit_test(test_notes),
+        cmocka_unit_test(test_names_of_enums),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,12 +205,18 @@ status_of(const char *service, const char *desc)
 }
 
 /* Column order of the TSV, as IANA's CSV has them. */
-static const int tsv_to_str[12] = {PK__S_SERVICE,      -1,
-                                   -2,                 PK__S_DESCRIPTION,
-                                   PK__S_ASSIGNEE,     PK__S_CONTACT,
-                                   PK__S_REGISTERED,   PK__S_MODIFIED,
-                                   PK__S_REFERENCE,    PK__S_SERVICE_CODE,
-                                   PK__S_UNAUTHORIZED, PK__S_NOTES};
+static const int tsv_to_str[12] = {PK__S_SERVICE,
+                                   -1,
+                                   -2,
+                                   PK__S_DESCRIPTION,
+                                   PK__S_ASSIGNEE,
+                                   PK__S_CONTACT,
+                                   PK__S_REGISTERED,
+                                   PK__S_MODIFIED,
+                                   PK__S_REFERENCE,
+                                   PK__S_SERVICE_CODE,
+                                   PK__S_UNAUTHORIZED,
+                                   PK__S_NOTES};
 
 static struct rec *
 read_registry(const char *path, size_t *nout)
@@ -246,7 +252,8 @@ read_registry(const char *path, size_t *nout)
             *q = '\0';
         }
         if (nf != 12) {
-            lineerr(path, line, "expected 12 tab-separated columns, found %s", nf > 12 ? "more" : "fewer");
+            lineerr(path, line, "expected 12 tab-separated columns, found %s",
+                    nf > 12 ? "more" : "fewer");
             continue;
         }
         struct rec r = {0};
@@ -385,17 +392,20 @@ read_notes(const char *path, size_t *nout)
         char *kind = field(e, &e);
         nt.kind = 99;
         for (unsigned k = 0; k < 3; k++)
-            if (strlen(kinds[k]) == (size_t)(e - kind) && memcmp(kinds[k], kind, (size_t)(e - kind)) == 0)
+            if (strlen(kinds[k]) == (size_t)(e - kind) &&
+                memcmp(kinds[k], kind, (size_t)(e - kind)) == 0)
                 nt.kind = k;
         if (nt.kind == 99) {
-            lineerr(path, line, "bad kind '%.*s' (unofficial, historical or abuse)", (int)(e - kind), kind);
+            lineerr(path, line, "bad kind '%.*s' (unofficial, historical or abuse)",
+                    (int)(e - kind), kind);
             continue;
         }
         while (*e == ' ')
             e++;
         size_t tl = strlen(e);
         if (tl < NOTE_TEXT_MIN || tl > NOTE_TEXT_MAX) {
-            lineerr(path, line, "text must be %d to %d bytes, not %zu", NOTE_TEXT_MIN, NOTE_TEXT_MAX, tl);
+            lineerr(path, line, "text must be %d to %d bytes, not %zu", NOTE_TEXT_MIN,
+                    NOTE_TEXT_MAX, tl);
             continue;
         }
         if (e[tl - 1] != '.' || e[tl - 2] == ' ') {

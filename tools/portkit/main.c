@@ -114,7 +114,7 @@ cli_c(const struct cli *cli, const char *sgr)
         return "";
     static const struct {
         const char *code, *seq;
-    } seqs[] = {{C_BOLD, "\033[1m"},  {C_DIM, "\033[2m"},   {C_RED, "\033[31m"},
+    } seqs[] = {{C_BOLD, "\033[1m"},   {C_DIM, "\033[2m"},     {C_RED, "\033[31m"},
                 {C_GREEN, "\033[32m"}, {C_YELLOW, "\033[33m"}, {C_BLUE, "\033[34m"},
                 {C_CYAN, "\033[36m"},  {C_RESET, "\033[0m"}};
     for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++)
@@ -140,8 +140,8 @@ cli_parse_count(const char *opt, const char *value, unsigned long max, unsigned 
     }
     unsigned long v = strtoul(value, &end, 10);
     if (*end || errno == ERANGE || v == 0 || v > max) {
-        cli_err("%s: '%s': %s (1-%lu)", opt, value,
-                *end ? "not a positive number" : "out of range", max);
+        cli_err("%s: '%s': %s (1-%lu)", opt, value, *end ? "not a positive number" : "out of range",
+                max);
         return false;
     }
     *out = v;

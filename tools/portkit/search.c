@@ -49,8 +49,8 @@ run(struct cli *cli, int argc, char **argv)
         cli_err("search: %s", pk_strerror(PK_ENOMEM));
         return EXIT_RUNTIME;
     }
-    int total = pk_search(cli->reg, (const char *const *)argv + optind, (size_t)nterms, hits,
-                          limit);
+    int total =
+        pk_search(cli->reg, (const char *const *)argv + optind, (size_t)nterms, hits, limit);
     if (total < 0) {
         free(hits);
         cli_err("search: %s", pk_strerror(total));

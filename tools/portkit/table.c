@@ -10,8 +10,8 @@ table_head(struct cli *cli)
 {
     if (cli->json)
         return;
-    pk_buf_printf(&cli->out, "%s%-12s %-8s %-11s %-22s %s%s\n", cli_c(cli, C_BOLD), "PORT",
-                  "PROTO", "STATUS", "SERVICE", "DESCRIPTION", cli_c(cli, C_RESET));
+    pk_buf_printf(&cli->out, "%s%-12s %-8s %-11s %-22s %s%s\n", cli_c(cli, C_BOLD), "PORT", "PROTO",
+                  "STATUS", "SERVICE", "DESCRIPTION", cli_c(cli, C_RESET));
 }
 
 /* Appends s escaped and padded to width (at least one space after it). */
