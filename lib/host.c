@@ -6,6 +6,7 @@
 
 #include "portkit/error.h"
 #include "portkit/host.h"
+#include "host_int.h"
 
 #define SMALL_FILE 16384
 
@@ -69,34 +70,31 @@ at_end(const char *p)
 }
 
 int
-pk_host_ports_read(const char *procroot, struct pk_host_ports *out)
+pk__host_ports_parse(const char *range, const char *unpriv, const char *reserved,
+                     struct pk_host_ports *out)
 {
-    char buf[SMALL_FILE];
     const char *p;
     unsigned a, b;
 
-    if (strlen(procroot) > 4000)
-        return PK_EINVAL;
     memset(out, 0, sizeof(*out));
-
-    if (read_small(procroot, "sys/net/ipv4/ip_local_port_range", buf, sizeof(buf)) > 0) {
-        p = buf;
+    if (range) {
+        p = range;
         if (num(&p, &a) && num(&p, &b) && at_end(p) && a <= b) {
             out->have_ephemeral = true;
             out->ephemeral_lo = a;
             out->ephemeral_hi = b;
         }
     }
-    if (read_small(procroot, "sys/net/ipv4/ip_unprivileged_port_start", buf, sizeof(buf)) > 0) {
-        p = buf;
+    if (unpriv) {
+        p = unpriv;
         if (num(&p, &a) && at_end(p)) {
             out->have_unprivileged = true;
             out->unprivileged_start = a;
         }
     }
-    /* "1,2-4,8" or an empty line when none are reserved. */
-    if (read_small(procroot, "sys/net/ipv4/ip_local_reserved_ports", buf, sizeof(buf)) >= 0) {
-        p = buf;
+    /* "1,2-4,8", or an empty line when none are reserved. */
+    if (reserved) {
+        p = reserved;
         bool ok = true;
         unsigned count = 0;
         uint8_t set[sizeof(out->reserved)] = {0};
@@ -127,6 +125,21 @@ pk_host_ports_read(const char *procroot, struct pk_host_ports *out)
         }
     }
     return 0;
+}
+
+int
+pk_host_ports_read(const char *procroot, struct pk_host_ports *out)
+{
+    char range[256], unpriv[256], reserved[SMALL_FILE];
+
+    if (strlen(procroot) > 4000)
+        return PK_EINVAL;
+    bool hr = read_small(procroot, "sys/net/ipv4/ip_local_port_range", range, sizeof(range)) > 0;
+    bool hu = read_small(procroot, "sys/net/ipv4/ip_unprivileged_port_start", unpriv,
+                         sizeof(unpriv)) > 0;
+    bool hs = read_small(procroot, "sys/net/ipv4/ip_local_reserved_ports", reserved,
+                         sizeof(reserved)) >= 0;
+    return pk__host_ports_parse(hr ? range : NULL, hu ? unpriv : NULL, hs ? reserved : NULL, out);
 }
 
 bool
