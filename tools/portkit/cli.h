@@ -91,5 +91,10 @@ extern const struct pk_cmd cmd_list;
 /* Shared record output (record.c). */
 void out_record_json(struct cli *cli, const struct pk_record *r, unsigned proto);
 void out_note_json(struct cli *cli, const struct pk_note *n);
+/* The colour (C_*) for a status. */
+const char *out_status_color(enum pk_status st);
+/* Appends a protocol set as "tcp,udp", or as a JSON array of names. */
+void out_protos_text(struct pk_buf *b, unsigned protos);
+void out_protos_json(struct pk_json *j, unsigned protos);
 
 #endif

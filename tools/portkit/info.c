@@ -3,6 +3,7 @@
  * portkit info PORT[/PROTO]... : the port page. A range ("788-799") is shown as a compact
  * table; "-" reads specs from standard input, one per line, streaming.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,29 @@ wrapped(struct cli *cli, const char *text, size_t col, size_t indent)
     pk_buf_free(&esc);
 }
 
+/* The IANA columns shown after the description, as text labels and JSON keys. */
+static const struct {
+    const char *label;
+    const char *key;
+    size_t off;
+} extra_fields[] = {
+    {"assignee", "assignee", offsetof(struct pk_record, assignee)},
+    {"contact", "contact", offsetof(struct pk_record, contact)},
+    {"registered", "registered", offsetof(struct pk_record, registered)},
+    {"modified", "modified", offsetof(struct pk_record, modified)},
+    {"reference", "reference", offsetof(struct pk_record, reference)},
+    {"service code", "service_code", offsetof(struct pk_record, service_code)},
+    {"unauthorized", "unauthorized", offsetof(struct pk_record, unauthorized)},
+    {"notes", "notes", offsetof(struct pk_record, notes)},
+};
+
+static const char *
+extra_value(const struct pk_record *r, size_t i)
+{
+    const char *const *v = (const char *const *)((const char *)r + extra_fields[i].off);
+    return *v;
+}
+
 /* Appends "  label   value" for a non-empty value. */
 static void
 field(struct cli *cli, const char *label, const char *value)
@@ -100,12 +124,6 @@ field(struct cli *cli, const char *label, const char *value)
                   cli_c(cli, C_RESET));
     wrapped(cli, value, 2 + LABEL_WIDTH, 2 + LABEL_WIDTH);
     pk_buf_putc(&cli->out, '\n');
-}
-
-static const char *
-status_color(enum pk_status st)
-{
-    return st == PK_ASSIGNED ? C_GREEN : st == PK_RESERVED ? C_YELLOW : C_DIM;
 }
 
 /* The "this host" lines: privilege, ephemeral range, reserved ports. */
@@ -158,29 +176,13 @@ record_text(struct cli *cli, const struct pk_record *r)
     size_t col = w + 2 < LABEL_WIDTH + 2 ? LABEL_WIDTH + 2 : w + 4;
     wrapped(cli, r->description, col, LABEL_WIDTH + 2);
     pk_buf_putc(&cli->out, '\n');
-    field(cli, "assignee", r->assignee);
-    if (strcmp(r->contact, r->assignee) != 0)
-        field(cli, "contact", r->contact);
-    field(cli, "registered", r->registered);
-    field(cli, "modified", r->modified);
-    field(cli, "reference", r->reference);
-    field(cli, "service code", r->service_code);
-    field(cli, "unauthorized", r->unauthorized);
-    field(cli, "notes", r->notes);
-}
-
-/* Appends "tcp,udp" for a protocol set. */
-static void
-protos_text(struct pk_buf *b, unsigned protos)
-{
-    bool first = true;
-    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
-        if (!(protos & p))
+    for (size_t i = 0; i < sizeof(extra_fields) / sizeof(extra_fields[0]); i++) {
+        const char *v = extra_value(r, i);
+        /* The contact is nearly always the assignee: said once. */
+        if (extra_fields[i].off == offsetof(struct pk_record, contact) &&
+            strcmp(v, r->assignee) == 0)
             continue;
-        if (!first)
-            pk_buf_putc(b, ',');
-        pk_buf_puts(b, pk_proto_name(p));
-        first = false;
+        field(cli, extra_fields[i].label, v);
     }
 }
 
@@ -235,7 +237,7 @@ notes_text(struct cli *cli, unsigned lo, unsigned hi, unsigned protos, enum pk_n
             pk_buf_printf(&pb, "%u-%u/", n->port_lo, n->port_hi);
         else
             pk_buf_printf(&pb, "%u/", n->port_lo);
-        protos_text(&pb, n->protos);
+        out_protos_text(&pb, n->protos);
         pk_buf_printf(&cli->out, "  %-*s", LABEL_WIDTH, pb.data ? pb.data : "");
         if (pb.len >= LABEL_WIDTH) {
             pk_buf_putc(&cli->out, '\n');
@@ -273,14 +275,8 @@ record_json(struct pk_json *j, const struct pk_record *r)
         pk_json_key_int(j, "port_lo", r->port_lo);
         pk_json_key_int(j, "port_hi", r->port_hi);
     }
-    opt_str(j, "assignee", r->assignee);
-    opt_str(j, "contact", r->contact);
-    opt_str(j, "registered", r->registered);
-    opt_str(j, "modified", r->modified);
-    opt_str(j, "reference", r->reference);
-    opt_str(j, "service_code", r->service_code);
-    opt_str(j, "unauthorized", r->unauthorized);
-    opt_str(j, "notes", r->notes);
+    for (size_t i = 0; i < sizeof(extra_fields) / sizeof(extra_fields[0]); i++)
+        opt_str(j, extra_fields[i].key, extra_value(r, i));
     pk_json_obj_end(j);
 }
 
@@ -351,11 +347,7 @@ render_note(struct pk_json *j, const void *item)
     pk_json_key_int(j, "port_lo", n->port_lo);
     pk_json_key_int(j, "port_hi", n->port_hi);
     pk_json_key(j, "protocols");
-    pk_json_arr_begin(j);
-    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1)
-        if (n->protos & p)
-            pk_json_val_str(j, pk_proto_name(p));
-    pk_json_arr_end(j);
+    out_protos_json(j, n->protos);
     pk_json_key_str(j, "text", n->text);
     pk_json_obj_end(j);
 }
@@ -481,7 +473,7 @@ port_text(struct cli *cli, unsigned port, const struct pk_spec *spec)
             continue;
         enum pk_status st = pk_status_of(cli->reg, port, p);
         pk_buf_printf(&cli->out, "\n%s%-5s%s %s%s%s\n", cli_c(cli, C_BOLD), pk_proto_name(p),
-                      cli_c(cli, C_RESET), cli_c(cli, status_color(st)), pk_status_name(st),
+                      cli_c(cli, C_RESET), cli_c(cli, out_status_color(st)), pk_status_name(st),
                       cli_c(cli, C_RESET));
         struct pk_record r;
         while (n > 0 && pk_cursor_next(&c, &r))
@@ -531,7 +523,7 @@ range_text(struct cli *cli, const struct pk_spec *spec)
                 }
                 while (n > 0 && pk_cursor_next(&c, &r)) {
                     pk_buf_printf(&cli->out, "%-13s %-6s %s%-11s%s ", ports, pk_proto_name(p),
-                                  cli_c(cli, status_color(r.status)), pk_status_name(r.status),
+                                  cli_c(cli, out_status_color(r.status)), pk_status_name(r.status),
                                   cli_c(cli, C_RESET));
                     struct pk_buf sb;
                     pk_buf_init(&sb, 256);

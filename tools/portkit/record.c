@@ -38,9 +38,8 @@ out_record_json(struct cli *cli, const struct pk_record *r, unsigned proto)
     pk_buf_putc(&cli->out, '\n');
 }
 
-/* Appends the protocols of a set as a JSON array of names. */
-static void
-protos_json(struct pk_json *j, unsigned protos)
+void
+out_protos_json(struct pk_json *j, unsigned protos)
 {
     pk_json_arr_begin(j);
     for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1)
@@ -62,11 +61,31 @@ out_note_json(struct cli *cli, const struct pk_note *n)
     pk_json_key(&j, "protocol");
     pk_json_val_str(&j, pk_proto_name(n->protos & -n->protos));
     pk_json_key(&j, "protocols");
-    protos_json(&j, n->protos);
+    out_protos_json(&j, n->protos);
     pk_json_key(&j, "service");
     pk_json_val_null(&j);
     pk_json_key_str(&j, "kind", pk_note_kind_name(n->kind));
     pk_json_key_str(&j, "description", n->text);
     pk_json_obj_end(&j);
     pk_buf_putc(&cli->out, '\n');
+}
+
+const char *
+out_status_color(enum pk_status st)
+{
+    return st == PK_ASSIGNED ? C_GREEN : st == PK_RESERVED ? C_YELLOW : C_DIM;
+}
+
+void
+out_protos_text(struct pk_buf *b, unsigned protos)
+{
+    bool first = true;
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
+        if (!(protos & p))
+            continue;
+        if (!first)
+            pk_buf_putc(b, ',');
+        pk_buf_puts(b, pk_proto_name(p));
+        first = false;
+    }
 }

@@ -42,12 +42,6 @@ cut(struct cli *cli, const char *s, size_t max)
     }
 }
 
-static const char *
-status_color(enum pk_status st)
-{
-    return st == PK_ASSIGNED ? C_GREEN : st == PK_RESERVED ? C_YELLOW : C_DIM;
-}
-
 void
 table_row(struct cli *cli, const struct pk_record *r, unsigned proto, unsigned lo, unsigned hi)
 {
@@ -65,7 +59,7 @@ table_row(struct cli *cli, const struct pk_record *r, unsigned proto, unsigned l
     const char *pn = pk_proto_name(r && r->proto ? r->proto : proto);
     enum pk_status st = r ? r->status : PK_UNASSIGNED;
     pk_buf_printf(&cli->out, "%-12s %-8s %s%-11s%s ", ports, pn ? pn : "-",
-                  cli_c(cli, status_color(st)), pk_status_name(st), cli_c(cli, C_RESET));
+                  cli_c(cli, out_status_color(st)), pk_status_name(st), cli_c(cli, C_RESET));
     cell(cli, r && *r->service ? r->service : "-", 22);
     cut(cli, r ? r->description : "-", DESC_MAX);
     pk_buf_putc(&cli->out, '\n');
@@ -79,14 +73,12 @@ table_note(struct cli *cli, const struct pk_note *n)
         snprintf(ports, sizeof(ports), "%u-%u", n->port_lo, n->port_hi);
     else
         snprintf(ports, sizeof(ports), "%u", n->port_lo);
-    char protos[24] = "";
-    size_t len = 0;
-    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1)
-        if (n->protos & p)
-            len += (size_t)snprintf(protos + len, sizeof(protos) - len, "%s%s", len ? "," : "",
-                                    pk_proto_name(p));
-    pk_buf_printf(&cli->out, "%-12s %-8s %s%-11s%s %-22s ", ports, protos, cli_c(cli, C_CYAN),
-                  pk_note_kind_name(n->kind), cli_c(cli, C_RESET), "-");
+    struct pk_buf protos;
+    pk_buf_init(&protos, 64);
+    out_protos_text(&protos, n->protos);
+    pk_buf_printf(&cli->out, "%-12s %-8s %s%-11s%s %-22s ", ports, protos.data ? protos.data : "",
+                  cli_c(cli, C_CYAN), pk_note_kind_name(n->kind), cli_c(cli, C_RESET), "-");
+    pk_buf_free(&protos);
     cut(cli, n->text, DESC_MAX);
     pk_buf_putc(&cli->out, '\n');
 }
