@@ -87,6 +87,12 @@ extern const struct pk_cmd cmd_info;
 extern const struct pk_cmd cmd_search;
 extern const struct pk_cmd cmd_name;
 extern const struct pk_cmd cmd_list;
+extern const struct pk_cmd cmd_ls;
+extern const struct pk_cmd cmd_who;
+extern const struct pk_cmd cmd_free;
+
+/* The port page's "here" section: who listens on port now (here.c, sockview.h). */
+int here_section(struct cli *cli, unsigned port, unsigned protos, struct pk_json *j);
 
 /* Shared record output (record.c). */
 void out_record_json(struct cli *cli, const struct pk_record *r, unsigned proto);

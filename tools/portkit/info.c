@@ -390,7 +390,7 @@ note_json(const struct pk_note *n, void *arg)
  * written as literals and records and notes come pre-rendered from the cache.
  */
 static void
-port_json(struct cli *cli, unsigned port, const struct pk_spec *spec)
+port_json(struct cli *cli, unsigned port, const struct pk_spec *spec, bool here)
 {
     const struct pk_host_ports *hp = cli_host(cli);
     struct pk_buf *b = &cli->out;
@@ -452,11 +452,18 @@ port_json(struct cli *cli, unsigned port, const struct pk_spec *spec)
     nc.unofficial = false;
     nc.first = true;
     pk_notes_for(cli->reg, port, port, spec->protos, note_json, &nc);
-    PUT_LIT(b, "]}\n");
+    pk_buf_putc(b, ']');
+    if (here) {
+        struct pk_json j;
+        pk_json_init(&j, b);
+        j.need_comma[0] = true;
+        here_section(cli, port, spec->protos, &j);
+    }
+    PUT_LIT(b, "}\n");
 }
 
 static void
-port_text(struct cli *cli, unsigned port, const struct pk_spec *spec)
+port_text(struct cli *cli, unsigned port, const struct pk_spec *spec, bool here)
 {
     enum pk_range_class rc = pk_range_class_of(port);
     pk_buf_printf(&cli->out, "%sPort %u%s\n", cli_c(cli, C_BOLD), port, cli_c(cli, C_RESET));
@@ -481,6 +488,8 @@ port_text(struct cli *cli, unsigned port, const struct pk_spec *spec)
     }
     for (int k = PK_NOTE_UNOFFICIAL; k <= PK_NOTE_ABUSE; k++)
         notes_text(cli, port, port, spec->protos, (enum pk_note_kind)k);
+    if (here)
+        here_section(cli, port, spec->protos, NULL);
 }
 
 /*
@@ -566,9 +575,13 @@ bad_spec(struct cli *cli, const char *input, int err, const char *why)
     return EXIT_USAGE;
 }
 
-/* Shows one spec. Returns an exit status. */
+/*
+ * Shows one spec. A port named on the command line gets the "here" section (who listens on
+ * it now); lines streamed on stdin don't, so that enriching a log stays a registry lookup.
+ * Returns an exit status.
+ */
 static int
-show(struct cli *cli, const char *input, size_t len, bool *first)
+show(struct cli *cli, const char *input, size_t len, bool *first, bool here)
 {
     struct pk_spec spec;
     const char *why;
@@ -577,7 +590,7 @@ show(struct cli *cli, const char *input, size_t len, bool *first)
         return bad_spec(cli, input, err, why);
     if (cli->json) {
         for (unsigned port = spec.lo;; port++) {
-            port_json(cli, port, &spec);
+            port_json(cli, port, &spec, here);
             if (port == spec.hi)
                 break;
         }
@@ -587,7 +600,7 @@ show(struct cli *cli, const char *input, size_t len, bool *first)
         pk_buf_putc(&cli->out, '\n');
     *first = false;
     if (spec.lo == spec.hi)
-        port_text(cli, spec.lo, &spec);
+        port_text(cli, spec.lo, &spec, here);
     else
         range_text(cli, &spec);
     return EXIT_FOUND;
@@ -606,7 +619,7 @@ stdin_line(struct cli *cli, char *line, bool too_long, void *arg)
     if (too_long)
         rc = bad_spec(cli, "(line over 4096 bytes)", PK_EMSGSIZE, "input too long");
     else
-        rc = show(cli, line, strlen(line), &s->first);
+        rc = show(cli, line, strlen(line), &s->first, false);
     if (rc > s->rc)
         s->rc = rc;
     return cli_maybe_flush(cli) < 0 ? -1 : 0;
@@ -634,7 +647,7 @@ run(struct cli *cli, int argc, char **argv)
             first = s.first;
             r = s.rc;
         } else {
-            r = show(cli, argv[i], strlen(argv[i]), &first);
+            r = show(cli, argv[i], strlen(argv[i]), &first, true);
         }
         if (r > rc)
             rc = r;

@@ -23,6 +23,9 @@ static const struct pk_cmd *const commands[] = {
     &cmd_search,
     &cmd_name,
     &cmd_list,
+    &cmd_ls,
+    &cmd_who,
+    &cmd_free,
 };
 
 static void

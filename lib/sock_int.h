@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef PORTKIT_SOCK_INT_H
+#define PORTKIT_SOCK_INT_H
+
+/*
+ * Shared by lib/sockets.c and the two socket sources, lib/sock_diag.c (netlink) and
+ * lib/sock_proc.c (/proc/net text), and by the fuzz target of the latter.
+ */
+#include <stddef.h>
+
+#include "portkit/sockets.h"
+
+/* The query with its defaults filled in: every field explicit. */
+struct pk__sockq {
+    unsigned protos;
+    unsigned families;
+    uint32_t tcp_states;
+    uint32_t udp_states;
+    int port;
+    const char *procroot;
+    size_t max;
+};
+
+/* Appends s to l. Returns 0, PK_ENOBUFS when l holds max already, or PK_ENOMEM. */
+int pk__sock_push(struct pk_sock_list *l, size_t max, const struct pk_sock *s);
+
+/* True when s passes the state and port filters of q. */
+bool pk__sock_wanted(const struct pk__sockq *q, const struct pk_sock *s);
+
+/* Appends q's sockets from NETLINK_SOCK_DIAG to out. Returns 0 or a negative pk_errno;
+ * -EPERM, -EACCES, -EPROTONOSUPPORT etc. mean netlink is refused here. */
+int pk__sock_diag(const struct pk__sockq *q, struct pk_sock_list *out);
+
+/* Appends q's sockets from procroot/net/{tcp,tcp6,udp,udp6} to out. Returns 0 or a
+ * negative pk_errno (PK_ENOENT when none of the wanted files exists). */
+int pk__sock_proc(const struct pk__sockq *q, struct pk_sock_list *out);
+
+/*
+ * Parses len bytes of /proc/net/{tcp,udp}{,6} text (proto PK_TCP or PK_UDP, family 4 or 6)
+ * and appends the lines q wants to out. A final line without a newline is parsed too;
+ * malformed lines are skipped. Returns 0, PK_ENOBUFS or PK_ENOMEM.
+ */
+int pk__sock_proc_parse(const char *data, size_t len, unsigned proto, unsigned family,
+                        const struct pk__sockq *q, struct pk_sock_list *out);
+
+#endif
