@@ -36,6 +36,12 @@ pk__sock_push(struct pk_sock_list *l, size_t max, const struct pk_sock *s)
     return 0;
 }
 
+int
+pk_sock_list_push(struct pk_sock_list *l, const struct pk_sock *s)
+{
+    return pk__sock_push(l, PK_SOCK_MAX_DEFAULT, s);
+}
+
 /* Applies the filters the kernel may not have applied (always true for netlink results). */
 bool
 pk__sock_wanted(const struct pk__sockq *q, const struct pk_sock *s)

@@ -96,6 +96,10 @@ int pk_sock_list(const struct pk_sock_query *q, struct pk_sock_list *out);
 /* Frees the sockets of l and leaves it empty. */
 void pk_sock_list_free(struct pk_sock_list *l);
 
+/* Appends a copy of *s to l (for callers that filter a list into another). Returns 0,
+ * PK_ENOBUFS past PK_SOCK_MAX_DEFAULT sockets, or PK_ENOMEM. */
+int pk_sock_list_push(struct pk_sock_list *l, const struct pk_sock *s);
+
 /* Returns the state's name as ss writes it ("LISTEN", "ESTAB", "TIME-WAIT"; "UNCONN" for an
  * unconnected UDP socket), or "UNKNOWN". */
 const char *pk_sock_state_name(unsigned proto, unsigned state);

@@ -2,8 +2,6 @@
 /*
  * The "here" section of a port's page: who listens on the port on this host right now.
  */
-#include <stdlib.h>
-
 #include "portkit/error.h"
 #include "sockview.h"
 
@@ -14,22 +12,6 @@ static struct {
     int err;
     struct pk_sock_list all;
 } here_cache;
-
-/* Appends s to l. Returns 0 or PK_ENOMEM. */
-static int
-push(struct pk_sock_list *l, const struct pk_sock *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        struct pk_sock *p = realloc(l->socks, cap * sizeof(*p));
-        if (!p)
-            return PK_ENOMEM;
-        l->socks = p;
-        l->cap = cap;
-    }
-    l->socks[l->n++] = *s;
-    return 0;
-}
 
 /* Appends the "here" section for port (contract in sockview.h). Returns the number of
  * listeners, or -1. */
@@ -57,7 +39,7 @@ here_section(struct cli *cli, unsigned port, unsigned protos, struct pk_json *j)
     for (size_t i = 0; i < here_cache.all.n && rc == 0; i++) {
         const struct pk_sock *s = &here_cache.all.socks[i];
         if (s->local_port == port && (s->proto & protos))
-            rc = push(&v.list, s);
+            rc = pk_sock_list_push(&v.list, s);
     }
     /* Failures are part of the page, not an error of the command. */
     if (rc < 0) {
