@@ -120,7 +120,7 @@ pk_buf_printf(struct pk_buf *b, const char *fmt, ...)
  * not start one. Overlong forms, surrogates and values past U+10FFFF are invalid.
  */
 static size_t
-utf8_len(const unsigned char *s, unsigned *cp)
+utf8_len(const unsigned char *s, size_t avail, unsigned *cp)
 {
     unsigned c = s[0];
     if (c < 0x80) {
@@ -138,6 +138,8 @@ utf8_len(const unsigned char *s, unsigned *cp)
     } else {
         return 0;
     }
+    if (n > avail)
+        return 0;
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return 0;
@@ -176,10 +178,16 @@ word_special(uint64_t v)
 void
 pk_buf_json_str(struct pk_buf *b, const char *s)
 {
+    pk_buf_json_strn(b, s, strlen(s));
+}
+
+void
+pk_buf_json_strn(struct pk_buf *b, const char *s, size_t len)
+{
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *end = p + len;
 
-    const unsigned char *end = p + strlen(s);
     pk_buf_putc(b, '"');
     for (;;) {
         /* Copy the longest run that needs no escaping in one go, 8 bytes a step while no
@@ -192,11 +200,11 @@ pk_buf_json_str(struct pk_buf *b, const char *s)
                 break;
             p += 8;
         }
-        while (json_plain[*p])
+        while (p < end && json_plain[*p])
             p++;
         if (p > run)
             pk_buf_put(b, run, (size_t)(p - run));
-        if (!*p)
+        if (p == end)
             break;
         unsigned cp;
         size_t n;
@@ -221,7 +229,7 @@ pk_buf_json_str(struct pk_buf *b, const char *s)
             }
             }
             p++;
-        } else if ((n = utf8_len(p, &cp)) > 0) {
+        } else if ((n = utf8_len(p, (size_t)(end - p), &cp)) > 0) {
             pk_buf_put(b, p, n);
             p += n;
         } else {
@@ -230,6 +238,15 @@ pk_buf_json_str(struct pk_buf *b, const char *s)
         }
     }
     pk_buf_putc(b, '"');
+}
+
+/* True for the bidirectional controls that can make text display in another order than it
+ * reads ("Trojan Source"): embeddings, overrides and isolates, and the marks. */
+static bool
+bidi_control(unsigned cp)
+{
+    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+           cp == 0x200f || cp == 0x061c;
 }
 
 void
@@ -247,18 +264,19 @@ pk_buf_term_str(struct pk_buf *b, const char *s, bool fold_newlines)
         if (!*p)
             break;
         unsigned cp = 0;
-        size_t n = *p >= 0x80 ? utf8_len(p, &cp) : 0;
+        size_t n = *p >= 0x80 ? utf8_len(p, 4, &cp) : 0;
         if (*p == '\\') {
             pk_buf_put(b, "\\\\", 2);
             p++;
         } else if (fold_newlines && (*p == '\n' || *p == '\r' || *p == '\t')) {
             pk_buf_putc(b, ' ');
             p++;
-        } else if (n > 0 && !(cp >= 0x80 && cp < 0xa0)) {
+        } else if (n > 0 && !(cp >= 0x80 && cp < 0xa0) && !bidi_control(cp)) {
             pk_buf_put(b, p, n);
             p += n;
         } else {
-            /* Control character, C1 control, or a byte that is not valid UTF-8. */
+            /* Control character, C1 control, bidi control, or a byte that is not valid
+             * UTF-8. */
             size_t k = n ? n : 1;
             for (size_t i = 0; i < k; i++) {
                 char esc[4] = {'\\', 'x', hex[p[i] >> 4], hex[p[i] & 15]};
@@ -366,6 +384,14 @@ pk_json_val_str(struct pk_json *j, const char *s)
 {
     sep(j);
     pk_buf_json_str(j->b, s);
+    done(j);
+}
+
+void
+pk_json_val_strn(struct pk_json *j, const char *s, size_t len)
+{
+    sep(j);
+    pk_buf_json_strn(j->b, s, len);
     done(j);
 }
 

@@ -221,8 +221,20 @@ score_term(const struct pk_registry *reg, uint32_t i, const char *t, size_t tl)
     const char *s = reg->search + reg->soff[i];
     const char *end = reg->search + reg->soff[i + 1];
 
-    if (i >= reg->nrecs) /* a note: ranks with descriptions */
-        return memmem(s, (size_t)(end - s), t, tl) ? 20 : 0;
+    if (i >= reg->nrecs) {
+        /* A note reads "Software: text": its label ranks like a service name, the rest
+         * like a description. */
+        size_t len = (size_t)(end - s) - 1;
+        const char *colon = memchr(s, ':', len < 64 ? len : 64);
+        size_t ll = colon ? (size_t)(colon - s) : 0;
+        if (ll == tl && memcmp(s, t, tl) == 0)
+            return 100;
+        if (ll > tl && memcmp(s, t, tl) == 0)
+            return 60;
+        if (ll > tl && memmem(s, ll, t, tl))
+            return 40;
+        return memmem(s, len, t, tl) ? 20 : 0;
+    }
     size_t nl = strlen(s);
     if (nl == tl && memcmp(s, t, tl) == 0)
         return 100;

@@ -6,7 +6,7 @@
 #include "portkit/spec.h"
 
 /*
- * Parses a decimal port of at most 5 digits in s..e. Returns the value, -1 when the text is
+ * Parses a decimal port in s..e (leading zeros allowed). Returns the value, -1 when the text is
  * not a number, or -2 when it is a number over PK_PORT_MAX.
  */
 static long

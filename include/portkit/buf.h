@@ -61,10 +61,13 @@ void pk_buf_printf(struct pk_buf *b, const char *fmt, ...) __attribute__((format
 
 /* Appends s as a JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. */
 void pk_buf_json_str(struct pk_buf *b, const char *s);
+/* The same for the len bytes at s, which may hold NUL bytes (written as \u0000). */
+void pk_buf_json_strn(struct pk_buf *b, const char *s, size_t len);
 
 /*
- * Appends s for a terminal: control characters (C0, DEL, C1) and invalid UTF-8 bytes become
- * \xNN, a backslash becomes \\. Newlines become a space when fold_newlines is set.
+ * Appends s for a terminal: control characters (C0, DEL, C1), bidirectional controls and
+ * invalid UTF-8 bytes become \xNN, a backslash becomes \\. Newlines become a space when
+ * fold_newlines is set.
  */
 void pk_buf_term_str(struct pk_buf *b, const char *s, bool fold_newlines);
 
@@ -87,6 +90,7 @@ void pk_json_arr_end(struct pk_json *j);
  * (begin an object or array, or a pk_json_val_* call). */
 void pk_json_key(struct pk_json *j, const char *key);
 void pk_json_val_str(struct pk_json *j, const char *s);
+void pk_json_val_strn(struct pk_json *j, const char *s, size_t len);
 void pk_json_val_int(struct pk_json *j, long long v);
 void pk_json_val_bool(struct pk_json *j, bool v);
 void pk_json_val_null(struct pk_json *j);

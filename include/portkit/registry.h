@@ -152,9 +152,10 @@ struct pk_hit {
  * Searches names, descriptions and assignment notes of every record, and the text of every
  * note, for all of terms (case-insensitive substrings; ASCII case folding). Results are
  * ranked: exact name, then name prefix, then name substring, then description, then notes;
- * ties by port. Writes at most max hits to hits and returns the total number of matches
- * (which may exceed max), or PK_EINVAL when nterms is 0 or a term is empty or longer than
- * 255 bytes.
+ * ties by port. A note's label (its text before the first colon, "Vite" in "Vite: ...")
+ * ranks as a name, the rest of its text as a description. Writes at most max hits to hits
+ * and returns the total number of matches (which may exceed max), or PK_EINVAL when nterms
+ * is 0 or over 16, or a term is empty or longer than 255 bytes.
  */
 int pk_search(const struct pk_registry *reg, const char *const *terms, size_t nterms,
               struct pk_hit *hits, size_t max);

@@ -26,16 +26,23 @@ def main(argv):
     max_stale = int(argv[argv.index("--max-stale") + 1]) if "--max-stale" in argv else None
 
     iana = {}
+    iana_reserved = set()
     with open(csv_path, newline="", encoding="utf-8") as f:
         rows = csv.reader(f)
         next(rows)
         for r in rows:
             name, port, proto = r[0].strip(), r[1].strip(), r[2].strip()
-            if not name or not port:
+            if not port:
+                continue
+            reserved = not name and "reserved" in r[3].lower()
+            if not name and not reserved:
                 continue
             for p in expand(port):
                 for pr in [proto] if proto else ["tcp", "udp"]:
-                    iana.setdefault((p, pr), set()).add(name.lower())
+                    if reserved:
+                        iana_reserved.add((p, pr))
+                    else:
+                        iana.setdefault((p, pr), set()).add(name.lower())
 
     ours = {}
     out = subprocess.run([portkit, "--json", "list", "--status", "assigned"], check=True,
@@ -47,6 +54,16 @@ def main(argv):
         for p in range(o["port"], o.get("port_end", o["port"]) + 1):
             ours.setdefault((p, o["protocol"]), set()).add(o["service"].lower())
 
+    ours_reserved = set()
+    out = subprocess.run([portkit, "--json", "list", "--status", "reserved"], check=True,
+                         capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        o = json.loads(line)
+        for p in range(o["port"], o.get("port_end", o["port"]) + 1):
+            ours_reserved.add((p, o["protocol"]))
+    # A pair IANA reserves that portkit shows as assigned (IANA assigned it since) counts.
+    res_ok = sum(1 for k in iana_reserved if k in ours_reserved or k in ours)
+
     covered = sum(1 for k, names in iana.items() if ours.get(k, set()) & names)
     coverage = 100.0 * covered / len(iana)
     stale = sorted((n, p, pr) for (p, pr), names in ours.items() for n in names
@@ -54,9 +71,17 @@ def main(argv):
     print(f"coverage: {covered} of {len(iana)} assigned (port, protocol) pairs carry IANA's "
           f"name: {coverage:.2f}%")
     print(f"stale: {len(stale)} (name, port, protocol) triples IANA no longer lists")
+    res_pct = 100.0 * res_ok / max(len(iana_reserved), 1)
+    print(f"reserved: {res_ok} of {len(iana_reserved)} pairs IANA reserves are reserved (or "
+          f"since assigned) in portkit: {res_pct:.2f}%")
+    for k in sorted(iana_reserved - ours_reserved - set(ours))[:50]:
+        print(f"  reserved in IANA, not in portkit: {k[0]}/{k[1]}")
     for s in stale[:200]:
         print(f"  {s[0]} {s[1]}/{s[2]}")
     ok = True
+    if min_cov is not None and res_pct < min_cov:
+        print(f"FAIL: reserved coverage {res_pct:.2f}% is under {min_cov}%")
+        ok = False
     if min_cov is not None and coverage < min_cov:
         print(f"FAIL: coverage {coverage:.2f}% is under {min_cov}%")
         ok = False

@@ -47,6 +47,12 @@ test_json_strings(void **state)
     assert_string_equal(json("\xed\xa0\x80"),
                         "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""); /* surrogate */
     assert_string_equal(json("<script>&"), "\"<script>&\"");
+    /* With a length, NUL bytes are data. */
+    struct pk_buf b;
+    pk_buf_init(&b, 64);
+    pk_buf_json_strn(&b, "a\0b\xc3", 4);
+    assert_string_equal(b.data, "\"a\\u0000b\xef\xbf\xbd\"");
+    pk_buf_free(&b);
 }
 
 static void
@@ -63,6 +69,12 @@ test_terminal_escaping(void **state)
     assert_string_equal(term("c1\xc2\x9b", true), "c1\\xc2\\x9b"); /* C1 CSI */
     assert_string_equal(term("bad\xff", true), "bad\\xff");
     assert_string_equal(term("\xe2\x9c\x93 ok", true), "\xe2\x9c\x93 ok");
+    /* Bidirectional overrides ("Trojan Source") are shown, not obeyed. */
+    assert_string_equal(term("a\xe2\x80\xae"
+                             "b",
+                             true),
+                        "a\\xe2\\x80\\xaeb");
+    assert_string_equal(term("\xe2\x81\xa6x", true), "\\xe2\\x81\\xa6x");
 }
 
 static void

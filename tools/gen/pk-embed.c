@@ -93,7 +93,7 @@ xstrndup(const char *s, size_t n)
     return p;
 }
 
-/* Reads a whole file, NUL-terminated. */
+/* Reads a whole file, NUL-terminated; a file holding a NUL byte is refused. */
 static char *
 slurp(const char *path, size_t *lenp)
 {
@@ -118,6 +118,8 @@ slurp(const char *path, size_t *lenp)
         die("%s: read error", path);
     fclose(f);
     buf[len] = '\0';
+    if (memchr(buf, '\0', len))
+        die("%s: holds a NUL byte", path);
     *lenp = len;
     return buf;
 }
@@ -192,15 +194,61 @@ unescape(char *s)
     return true;
 }
 
+/*
+ * Returns true when s is valid UTF-8 (no overlong forms, surrogates or values past
+ * U+10FFFF) without C0 or C1 controls, DEL or bidirectional controls; allow lists the C0
+ * controls that may appear (the registry's notes hold line breaks).
+ */
+static bool
+clean_text(const unsigned char *s, const char *allow)
+{
+    while (*s) {
+        unsigned c = *s;
+        if ((c < 0x20 && !strchr(allow, (int)c)) || c == 0x7f)
+            return false;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        int n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (n == 0)
+            return false;
+        unsigned v = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+        for (int i = 1; i < n; i++) {
+            if ((s[i] & 0xc0) != 0x80)
+                return false;
+            v = (v << 6) | (s[i] & 0x3f);
+        }
+        static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+            return false;
+        if (v < 0xa0 || (v >= 0x202a && v <= 0x202e) || (v >= 0x2066 && v <= 0x2069) ||
+            v == 0x200e || v == 0x200f || v == 0x061c)
+            return false; /* C1 control, or a bidirectional control */
+        s += n;
+    }
+    return true;
+}
+
+/*
+ * The status a record gives its ports: a service name assigns; without one the description
+ * decides ("Reserved", "IANA Reserved"; "Unassigned", "De-registered", "Removed", ...), and
+ * anything else ("any private mail system") assigns. Keep in step with status_of() in
+ * scripts/regen-registry.
+ */
 static unsigned
 status_of(const char *service, const char *desc)
 {
+    static const char *const unused[] = {"unassigned",     "removed",        "de-registered",
+                                         "deregistered",   "deprecated",     "decomissioned",
+                                         "decommissioned", "de-commissioned"};
     if (*service)
         return PK_ASSIGNED;
-    if (strcasecmp(desc, "Reserved") == 0)
+    if (strcasestr(desc, "reserved"))
         return PK_RESERVED;
-    if (strcasecmp(desc, "Unassigned") == 0)
-        return PK_UNASSIGNED;
+    for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+        if (strcasestr(desc, unused[i]))
+            return PK_UNASSIGNED;
     return PK_ASSIGNED;
 }
 
@@ -236,6 +284,10 @@ read_registry(const char *path, size_t *nout)
         *nl = '\0';
         next = nl + 1;
         line++;
+        if (strchr(p, '\r')) {
+            lineerr(path, line, "raw CR (CRLF line end, or a CR not written as \\r)");
+            continue;
+        }
         if (*p == '#' || *p == '\0')
             continue;
         char *f[12];
@@ -263,9 +315,10 @@ read_registry(const char *path, size_t *nout)
                 lineerr(path, line, "column %d: unknown backslash escape", i + 1);
                 ok = false;
             }
-            for (const unsigned char *c = (const unsigned char *)f[i]; ok && *c; c++)
-                if ((*c < 0x20 && *c != '\n' && *c != '\t' && *c != '\r') || *c == 0x7f)
-                    ok = false, lineerr(path, line, "column %d: control character", i + 1);
+            if (ok && !clean_text((const unsigned char *)f[i], "\n\t\r")) {
+                lineerr(path, line, "column %d: control character or invalid UTF-8", i + 1);
+                ok = false;
+            }
         }
         if (!ok)
             continue;
@@ -315,29 +368,6 @@ field(char *p, char **end)
     return p;
 }
 
-/* Returns true when s is valid UTF-8 with no control characters. */
-static bool
-clean_text(const unsigned char *s)
-{
-    while (*s) {
-        unsigned c = *s;
-        if (c < 0x20 || c == 0x7f)
-            return false;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        int n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (n == 0 || (c == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0)) /* C1 controls */
-            return false;
-        for (int i = 1; i < n; i++)
-            if ((s[i] & 0xc0) != 0x80)
-                return false;
-        s += n;
-    }
-    return true;
-}
-
 static struct note *
 read_notes(const char *path, size_t *nout)
 {
@@ -348,8 +378,13 @@ read_notes(const char *path, size_t *nout)
     size_t n = 0, cap = 0;
     unsigned line = 0;
 
-    if (memchr(buf, '\t', len))
-        lineerr(path, 0, "tab characters are not allowed");
+    const char *tab = memchr(buf, '\t', len);
+    if (tab) {
+        unsigned tl = 1;
+        for (const char *q = buf; q < tab; q++)
+            tl += *q == '\n';
+        lineerr(path, tl, "tab characters are not allowed");
+    }
     for (char *p = buf, *next; *p; p = next) {
         char *nl = strchr(p, '\n');
         if (!nl) {
@@ -412,7 +447,7 @@ read_notes(const char *path, size_t *nout)
             lineerr(path, line, "text must end with a period");
             continue;
         }
-        if (!clean_text((const unsigned char *)e)) {
+        if (!clean_text((const unsigned char *)e, "")) {
             lineerr(path, line, "text has a control character or invalid UTF-8");
             continue;
         }
@@ -571,11 +606,14 @@ generate(const char *outpath, struct rec *recs, size_t nrecs, struct note *notes
                     counts[port * 4 + p]++;
     }
     uint32_t *idx = xrealloc(NULL, NSLOT * sizeof(uint32_t));
-    uint32_t total = 0;
+    uint64_t total64 = 0;
     for (size_t k = 0; k < NSLOT; k++) {
-        idx[k] = total;
-        total += counts[k];
+        idx[k] = (uint32_t)total64;
+        total64 += counts[k];
+        if (total64 > UINT32_MAX)
+            die("the index would pass 2^32 entries: too many records over wide ranges");
     }
+    uint32_t total = (uint32_t)total64;
     uint32_t *refs = xrealloc(NULL, (total ? total : 1) * sizeof(uint32_t));
     uint32_t *fill = xrealloc(NULL, NSLOT * sizeof(uint32_t));
     memcpy(fill, idx, NSLOT * sizeof(uint32_t));
@@ -615,8 +653,13 @@ generate(const char *outpath, struct rec *recs, size_t nrecs, struct note *notes
     for (size_t j = 0; j < nnotes; j++)
         for (unsigned port = notes[j].lo; port <= notes[j].hi; port++)
             nstart[port + 1]++;
-    for (size_t k = 1; k < PK__NPORTS; k++)
-        nstart[k] += nstart[k - 1];
+    uint64_t nsum = 0;
+    for (size_t k = 1; k < PK__NPORTS; k++) {
+        nsum += nstart[k];
+        if (nsum > UINT32_MAX)
+            die("the notes index would pass 2^32 entries: too many notes over wide ranges");
+        nstart[k] = (uint32_t)nsum;
+    }
     uint32_t ntotal = nstart[PK__NPORTS - 1];
     uint32_t *nrefs = xrealloc(NULL, (ntotal ? ntotal : 1) * sizeof(uint32_t));
     uint32_t *nfill = xrealloc(NULL, PK__NPORTS * sizeof(uint32_t));

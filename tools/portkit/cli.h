@@ -29,6 +29,7 @@ struct cli {
     const char *procroot; /* "/proc", or $PORTKIT_PROCROOT for tests */
     const struct pk_registry *reg;
     struct pk_buf out; /* stdout, written by cli_flush() */
+    bool out_failed;   /* stdout failed once (reported); later output is dropped */
     bool host_read;
     struct pk_host_ports host; /* read on first use: cli_host() */
 };
@@ -74,13 +75,25 @@ void cli_text(struct cli *cli, const char *s);
  */
 bool cli_parse_count(const char *opt, const char *value, unsigned long max, unsigned long *out);
 
+/* One line of standard input as cli_each_stdin_line() hands it over. */
+struct cli_line {
+    char *text;    /* without its line end; NUL-terminated, but may hold NUL bytes */
+    size_t len;    /* bytes in text */
+    size_t number; /* 1 for the first line */
+    bool too_long; /* longer than CLI_LINE_MAX: text is its first CLI_LINE_MAX bytes */
+};
+#define CLI_LINE_MAX 4096
+
 /*
- * Calls fn for each line of stdin (without its newline, NUL-terminated), streaming: output
- * is flushed between chunks of input. Lines longer than 4096 bytes are passed truncated to
- * fn with too_long set. Returns the first non-zero value of fn, or 0; -1 on a read error.
+ * Calls fn for each line of stdin, streaming: output is flushed between chunks of input.
+ * A CR before the LF is dropped. Returns the first non-zero value of fn, or 0; -1 on a read
+ * error (reported).
  */
-int cli_each_stdin_line(struct cli *cli, int (*fn)(struct cli *, char *line, bool too_long, void *),
+int cli_each_stdin_line(struct cli *cli, int (*fn)(struct cli *, const struct cli_line *, void *),
                         void *arg);
+
+/* The option getopt refused, for a message: "-z" for a short one, else the argument. */
+const char *cli_bad_option(char **argv, int ind);
 
 /* The subcommands. */
 extern const struct pk_cmd cmd_info;

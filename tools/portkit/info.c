@@ -13,7 +13,6 @@
 
 #define LABEL_WIDTH 14
 #define WRAP_AT 100
-#define NOTES_MAX 256
 
 struct info_state {
     int rc; /* worst exit status so far */
@@ -120,7 +119,7 @@ field(struct cli *cli, const char *label, const char *value)
     if (!*value)
         return;
     pad(cli, 4);
-    pk_buf_printf(&cli->out, "%s%-*s%s", cli_c(cli, C_DIM), LABEL_WIDTH - 2, label,
+    pk_buf_printf(&cli->out, "%s%-*s%s ", cli_c(cli, C_DIM), LABEL_WIDTH - 3, label,
                   cli_c(cli, C_RESET));
     wrapped(cli, value, 2 + LABEL_WIDTH, 2 + LABEL_WIDTH);
     pk_buf_putc(&cli->out, '\n');
@@ -188,15 +187,16 @@ record_text(struct cli *cli, const struct pk_record *r)
 
 struct note_ctx {
     enum pk_note_kind kind;
-    int count;
-    struct pk_note found[NOTES_MAX];
+    size_t count;
+    size_t cap; /* the registry's number of notes: every one fits */
+    struct pk_note *found;
 };
 
 static int
 note_collect(const struct pk_note *n, void *arg)
 {
     struct note_ctx *c = arg;
-    if (n->kind == c->kind && c->count < NOTES_MAX)
+    if (n->kind == c->kind && c->count < c->cap)
         c->found[c->count++] = *n;
     return 0;
 }
@@ -219,17 +219,17 @@ static void
 notes_text(struct cli *cli, unsigned lo, unsigned hi, unsigned protos, enum pk_note_kind kind)
 {
     static const char *heads[] = {"Unofficial uses", "History", "Abuse reports"};
-    struct note_ctx *c = malloc(sizeof(*c));
-    if (!c)
+    struct note_ctx ctx = {.kind = kind, .cap = pk_registry_note_count(cli->reg)};
+    struct note_ctx *c = &ctx;
+    c->found = malloc((c->cap ? c->cap : 1) * sizeof(*c->found));
+    if (!c->found)
         return;
-    c->kind = kind;
-    c->count = 0;
     pk_notes_for(cli->reg, lo, hi, protos, note_collect, c);
     if (c->count == 0)
         goto out;
-    qsort(c->found, (size_t)c->count, sizeof(c->found[0]), cmp_width);
+    qsort(c->found, c->count, sizeof(c->found[0]), cmp_width);
     pk_buf_printf(&cli->out, "\n%s%s%s\n", cli_c(cli, C_BOLD), heads[kind], cli_c(cli, C_RESET));
-    for (int i = 0; i < c->count; i++) {
+    for (size_t i = 0; i < c->count; i++) {
         const struct pk_note *n = &c->found[i];
         struct pk_buf pb;
         pk_buf_init(&pb, 64);
@@ -248,7 +248,7 @@ notes_text(struct cli *cli, unsigned lo, unsigned hi, unsigned protos, enum pk_n
         pk_buf_putc(&cli->out, '\n');
     }
 out:
-    free(c);
+    free(c->found);
 }
 
 /* Appends key: value when value is not empty. */
@@ -556,17 +556,47 @@ range_text(struct cli *cli, const struct pk_spec *spec)
         notes_text(cli, spec->lo, spec->hi, spec->protos, (enum pk_note_kind)k);
 }
 
-/* Reports a bad spec: a line on stderr, and in JSON mode an error object on stdout so that
- * output lines stay in step with input lines. */
+/*
+ * Reports a bad spec: a line on stderr naming it (at most 64 bytes of it, escaped; NUL
+ * bytes shown as \x00) and, for standard input, its line number; in JSON mode also an error
+ * object on stdout, so that output lines stay in step with input lines.
+ */
 static int
-bad_spec(struct cli *cli, const char *input, int err, const char *why)
+bad_spec(struct cli *cli, const char *input, size_t len, size_t lineno, int err, const char *why)
 {
-    cli_err("%s: %s", *input ? input : "''", why);
+    struct pk_buf msg;
+    pk_buf_init(&msg, 4096);
+    pk_buf_puts(&msg, "portkit: ");
+    if (lineno)
+        pk_buf_printf(&msg, "standard input line %zu: ", lineno);
+    size_t shown = len > 64 ? 64 : len;
+    if (shown == 0)
+        pk_buf_puts(&msg, "''");
+    for (size_t i = 0; i < shown;) {
+        /* Escape the text up to the next NUL byte, then the NUL itself. */
+        size_t n = strnlen(input + i, shown - i);
+        char part[65];
+        memcpy(part, input + i, n);
+        part[n] = '\0';
+        pk_buf_term_str(&msg, part, true);
+        i += n;
+        if (i < shown) {
+            pk_buf_puts(&msg, "\\x00");
+            i++;
+        }
+    }
+    if (len > shown)
+        pk_buf_puts(&msg, "...");
+    pk_buf_printf(&msg, ": %s\n", why);
+    if (msg.data)
+        fputs(msg.data, stderr);
+    pk_buf_free(&msg);
     if (cli->json) {
         struct pk_json j;
         pk_json_init(&j, &cli->out);
         pk_json_obj_begin(&j);
-        pk_json_key_str(&j, "input", input);
+        pk_json_key(&j, "input");
+        pk_json_val_strn(&j, input, len);
         pk_json_key_str(&j, "error", pk_errname(err));
         pk_json_key_str(&j, "message", why);
         pk_json_obj_end(&j);
@@ -581,17 +611,17 @@ bad_spec(struct cli *cli, const char *input, int err, const char *why)
  * Returns an exit status.
  */
 static int
-show(struct cli *cli, const char *input, size_t len, bool *first, bool here)
+show(struct cli *cli, const char *input, size_t len, size_t lineno, bool *first, bool here)
 {
     struct pk_spec spec;
     const char *why;
     int err = pk_spec_parse(input, len, &spec, &why);
     if (err < 0)
-        return bad_spec(cli, input, err, why);
+        return bad_spec(cli, input, len, lineno, err, why);
     if (cli->json) {
         for (unsigned port = spec.lo;; port++) {
             port_json(cli, port, &spec, here);
-            if (port == spec.hi)
+            if (cli_maybe_flush(cli) < 0 || port == spec.hi)
                 break;
         }
         return EXIT_FOUND;
@@ -612,14 +642,15 @@ struct stdin_ctx {
 };
 
 static int
-stdin_line(struct cli *cli, char *line, bool too_long, void *arg)
+stdin_line(struct cli *cli, const struct cli_line *line, void *arg)
 {
     struct stdin_ctx *s = arg;
     int rc;
-    if (too_long)
-        rc = bad_spec(cli, "(line over 4096 bytes)", PK_EMSGSIZE, "input too long");
+    if (line->too_long)
+        rc = bad_spec(cli, line->text, line->len, line->number, PK_EMSGSIZE,
+                      "line longer than 4096 bytes");
     else
-        rc = show(cli, line, strlen(line), &s->first, false);
+        rc = show(cli, line->text, line->len, line->number, &s->first, false);
     if (rc > s->rc)
         s->rc = rc;
     return cli_maybe_flush(cli) < 0 ? -1 : 0;
@@ -647,7 +678,7 @@ run(struct cli *cli, int argc, char **argv)
             first = s.first;
             r = s.rc;
         } else {
-            r = show(cli, argv[i], strlen(argv[i]), &first, true);
+            r = show(cli, argv[i], strlen(argv[i]), 0, &first, true);
         }
         if (r > rc)
             rc = r;

@@ -41,7 +41,7 @@ run(struct cli *cli, int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "s:p:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:p:", opts, NULL)) != -1) {
         switch (c) {
         case 's':
             if (strcmp(optarg, "assigned") == 0)
@@ -64,8 +64,10 @@ run(struct cli *cli, int argc, char **argv)
             protos |= p;
             break;
         }
+        case ':':
+            return cli_usage(&cmd_list, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage(&cmd_list, "%s: unknown option", argv[optind - 1]);
+            return cli_usage(&cmd_list, "%s: unknown option", cli_bad_option(argv, optind));
         }
     }
     struct pk_spec spec = {.lo = 0, .hi = PK_PORT_MAX, .protos = PK_PROTO_ALL};

@@ -19,13 +19,7 @@
 
 /* The subcommand table: adding a subcommand means adding its file and one line here. */
 static const struct pk_cmd *const commands[] = {
-    &cmd_info,
-    &cmd_search,
-    &cmd_name,
-    &cmd_list,
-    &cmd_ls,
-    &cmd_who,
-    &cmd_free,
+    &cmd_info, &cmd_search, &cmd_name, &cmd_list, &cmd_ls, &cmd_who, &cmd_free,
 };
 
 static void
@@ -74,8 +68,14 @@ cli_usage(const struct pk_cmd *cmd, const char *fmt, ...)
 int
 cli_flush(struct cli *cli)
 {
+    if (cli->out_failed) {
+        pk_buf_reset(&cli->out);
+        return -1;
+    }
     if (cli->out.err) {
         cli_err("output: %s", pk_strerror(cli->out.err));
+        cli->out_failed = true;
+        pk_buf_reset(&cli->out);
         return -1;
     }
     size_t off = 0;
@@ -86,6 +86,8 @@ cli_flush(struct cli *cli)
                 continue;
             if (errno != EPIPE)
                 cli_err("standard output: %s", strerror(errno));
+            cli->out_failed = true;
+            pk_buf_reset(&cli->out);
             return -1;
         }
         off += (size_t)n;
@@ -151,12 +153,26 @@ cli_parse_count(const char *opt, const char *value, unsigned long max, unsigned 
     return true;
 }
 
-int
-cli_each_stdin_line(struct cli *cli, int (*fn)(struct cli *, char *, bool, void *), void *arg)
+const char *
+cli_bad_option(char **argv, int ind)
 {
-    enum { CHUNK = 1 << 16, LINE_MAX_ = 4096 };
-    static char buf[CHUNK + LINE_MAX_ + 1];
+    static char shortopt[3];
+    if (optopt > 0 && optopt < 256) {
+        shortopt[0] = '-';
+        shortopt[1] = (char)optopt;
+        return shortopt;
+    }
+    return argv[ind - 1];
+}
+
+int
+cli_each_stdin_line(struct cli *cli, int (*fn)(struct cli *, const struct cli_line *, void *),
+                    void *arg)
+{
+    enum { CHUNK = 1 << 16 };
+    static char buf[CHUNK + CLI_LINE_MAX + 1];
     size_t have = 0;
+    size_t number = 0;
     bool skipping = false; /* inside a line already passed on as too long */
     int rc = 0;
 
@@ -172,21 +188,24 @@ cli_each_stdin_line(struct cli *cli, int (*fn)(struct cli *, char *, bool, void 
         size_t start = 0;
         for (;;) {
             char *nl = memchr(buf + start, '\n', end - start);
-            if (!nl && n > 0 && end - start <= LINE_MAX_)
+            if (!nl && n > 0 && end - start <= CLI_LINE_MAX)
                 break; /* need more input for this line */
             size_t linelen = nl ? (size_t)(nl - buf) - start : end - start;
             if (!nl && linelen == 0)
                 break;
-            bool too_long = linelen > LINE_MAX_;
-            if (too_long)
-                linelen = LINE_MAX_;
-            char saved = buf[start + linelen];
-            buf[start + linelen] = '\0';
-            if (linelen > 0 && buf[start + linelen - 1] == '\r')
-                buf[start + linelen - 1] = '\0';
-            if (!skipping)
-                rc = fn(cli, buf + start, too_long, arg);
-            buf[start + linelen] = saved;
+            struct cli_line line = {.text = buf + start, .len = linelen};
+            line.too_long = linelen > CLI_LINE_MAX;
+            if (line.too_long)
+                line.len = CLI_LINE_MAX;
+            /* The line's bytes are not needed again once handed over, so its end can be
+             * overwritten in place (buf has room for the terminator after a full chunk). */
+            buf[start + line.len] = '\0';
+            if (!line.too_long && line.len > 0 && line.text[line.len - 1] == '\r')
+                line.text[--line.len] = '\0';
+            if (!skipping) {
+                line.number = ++number;
+                rc = fn(cli, &line, arg);
+            }
             if (rc)
                 return rc;
             if (nl) {
@@ -280,7 +299,8 @@ main(int argc, char **argv)
     /* Subcommands see argv[0] as their name, getopt style. */
     argv[first - 1] = (char *)cmd->name;
     int rc = cmd->run(&cli, argc - first + 1, argv + first - 1);
-    if (cli_flush(&cli) < 0 && rc == EXIT_FOUND)
+    /* A failed standard output outranks what the command found. */
+    if ((cli_flush(&cli) < 0 || cli.out_failed) && rc < EXIT_RUNTIME)
         rc = EXIT_RUNTIME;
     pk_buf_free(&cli.out);
     return rc;

@@ -12,6 +12,74 @@
 #define MAX_LIMIT 100000
 #define MAX_TERMS 16
 
+/* A row of the human table: one record, or records that differ only in protocol. */
+struct row {
+    struct pk_hit hit;
+    unsigned protos;
+};
+
+/* True when records a and b say the same thing on the same ports, protocol aside. Strings
+ * of the registry are pooled, so equal text is the same pointer. */
+static bool
+same_but_proto(const struct pk_record *a, const struct pk_record *b)
+{
+    return a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
+           (a->flags & PK_REC_NOPORT) == (b->flags & PK_REC_NOPORT) && a->status == b->status &&
+           a->service == b->service && a->description == b->description;
+}
+
+/*
+ * Prints hits[0..n) as table rows, folding a record into an earlier row that differs only
+ * in protocol (http on 80 is one row "tcp,udp"), until limit rows. Returns the number of
+ * hits consumed.
+ */
+static size_t
+print_rows(struct cli *cli, const struct pk_hit *hits, size_t n, size_t limit)
+{
+    struct row *rows = calloc(limit, sizeof(*rows));
+    size_t nrows = 0, used = 0;
+    if (!rows)
+        return 0;
+    for (; used < n; used++) {
+        const struct pk_hit *h = &hits[used];
+        bool merged = false;
+        struct pk_record r, o;
+        if (!h->is_note) {
+            pk_record_get(cli->reg, h->id, &r);
+            for (size_t k = 0; k < nrows && !merged; k++) {
+                if (rows[k].hit.is_note || rows[k].hit.score != h->score)
+                    continue;
+                pk_record_get(cli->reg, rows[k].hit.id, &o);
+                if (same_but_proto(&r, &o)) {
+                    rows[k].protos |= r.proto;
+                    merged = true;
+                }
+            }
+        }
+        if (merged)
+            continue;
+        if (nrows == limit)
+            break;
+        rows[nrows].hit = *h;
+        rows[nrows].protos = h->is_note ? 0 : r.proto;
+        nrows++;
+    }
+    table_head(cli);
+    for (size_t k = 0; k < nrows; k++) {
+        if (rows[k].hit.is_note) {
+            struct pk_note note;
+            pk_note_get(cli->reg, rows[k].hit.id, &note);
+            table_note(cli, &note);
+        } else {
+            struct pk_record r;
+            pk_record_get(cli->reg, rows[k].hit.id, &r);
+            table_row(cli, &r, rows[k].protos, 0, 0);
+        }
+    }
+    free(rows);
+    return used;
+}
+
 static int
 run(struct cli *cli, int argc, char **argv)
 {
@@ -22,14 +90,16 @@ run(struct cli *cli, int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (!cli_parse_count("--limit", optarg, MAX_LIMIT, &limit))
                 return EXIT_USAGE;
             break;
+        case ':':
+            return cli_usage(&cmd_search, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage(&cmd_search, "%s: unknown option", argv[optind - 1]);
+            return cli_usage(&cmd_search, "%s: unknown option", cli_bad_option(argv, optind));
         }
     }
     int nterms = argc - optind;
@@ -40,49 +110,48 @@ run(struct cli *cli, int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         size_t n = strlen(argv[i]);
         if (n == 0 || n > 255) {
-            cli_err("search: '%s': a term must be 1 to 255 bytes", argv[i]);
+            cli_err("search: '%.64s%s': a term must be 1 to 255 bytes", argv[i],
+                    n > 64 ? "..." : "");
             return EXIT_USAGE;
         }
     }
-    struct pk_hit *hits = malloc(limit * sizeof(*hits));
+    /* The text table folds tcp and udp rows of one service, so it asks for more hits. */
+    size_t want = cli->json ? limit : limit * 4;
+    struct pk_hit *hits = malloc(want * sizeof(*hits));
     if (!hits) {
         cli_err("search: %s", pk_strerror(PK_ENOMEM));
         return EXIT_RUNTIME;
     }
-    int total =
-        pk_search(cli->reg, (const char *const *)argv + optind, (size_t)nterms, hits, limit);
+    int total = pk_search(cli->reg, (const char *const *)argv + optind, (size_t)nterms, hits, want);
     if (total < 0) {
         free(hits);
         cli_err("search: %s", pk_strerror(total));
         return EXIT_USAGE;
     }
-    size_t shown = (size_t)total < limit ? (size_t)total : limit;
-    table_head(cli);
-    for (size_t i = 0; i < shown; i++) {
-        if (hits[i].is_note) {
-            struct pk_note n;
-            pk_note_get(cli->reg, hits[i].id, &n);
-            if (cli->json)
+    size_t got = (size_t)total < want ? (size_t)total : want, shown = got;
+    if (cli->json) {
+        for (size_t i = 0; i < got; i++) {
+            if (hits[i].is_note) {
+                struct pk_note n;
+                pk_note_get(cli->reg, hits[i].id, &n);
                 out_note_json(cli, &n);
-            else
-                table_note(cli, &n);
-        } else {
-            struct pk_record r;
-            pk_record_get(cli->reg, hits[i].id, &r);
-            if (cli->json)
+            } else {
+                struct pk_record r;
+                pk_record_get(cli->reg, hits[i].id, &r);
                 out_record_json(cli, &r, 0);
-            else
-                table_row(cli, &r, 0, 0, 0);
+            }
         }
+    } else if (got > 0) {
+        shown = print_rows(cli, hits, got, limit);
     }
     free(hits);
     if (total == 0) {
         cli_err("search: nothing matches");
         return EXIT_NOTHING;
     }
-    if (shown < (size_t)total && !cli->json) {
+    if (shown < (size_t)total) {
         cli_flush(cli);
-        cli_err("search: showing %zu of %d matches; --limit N shows more", shown, total);
+        cli_err("search: showing %zu of %d matching records; --limit N shows more", shown, total);
     }
     return EXIT_FOUND;
 }

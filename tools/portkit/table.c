@@ -20,7 +20,10 @@ cell(struct cli *cli, const char *s, int width)
 {
     size_t before = cli->out.len;
     pk_buf_term_str(&cli->out, s, true);
-    size_t w = cli->out.len - before;
+    /* Columns are counted in characters: UTF-8 continuation bytes take no column. */
+    size_t w = 0;
+    for (size_t i = before; i < cli->out.len; i++)
+        w += ((unsigned char)cli->out.data[i] & 0xc0) != 0x80;
     do
         pk_buf_putc(&cli->out, ' ');
     while ((int)++w <= width);
@@ -43,7 +46,7 @@ cut(struct cli *cli, const char *s, size_t max)
 }
 
 void
-table_row(struct cli *cli, const struct pk_record *r, unsigned proto, unsigned lo, unsigned hi)
+table_row(struct cli *cli, const struct pk_record *r, unsigned protos, unsigned lo, unsigned hi)
 {
     char ports[16];
     if (r && (r->flags & PK_REC_NOPORT))
@@ -56,10 +59,13 @@ table_row(struct cli *cli, const struct pk_record *r, unsigned proto, unsigned l
         else
             snprintf(ports, sizeof(ports), "%u", lo);
     }
-    const char *pn = pk_proto_name(r && r->proto ? r->proto : proto);
+    struct pk_buf pb;
+    pk_buf_init(&pb, 64);
+    out_protos_text(&pb, protos ? protos : r ? r->proto : 0);
     enum pk_status st = r ? r->status : PK_UNASSIGNED;
-    pk_buf_printf(&cli->out, "%-12s %-8s %s%-11s%s ", ports, pn ? pn : "-",
+    pk_buf_printf(&cli->out, "%-12s %-8s %s%-11s%s ", ports, pb.len ? pb.data : "-",
                   cli_c(cli, out_status_color(st)), pk_status_name(st), cli_c(cli, C_RESET));
+    pk_buf_free(&pb);
     cell(cli, r && *r->service ? r->service : "-", 22);
     cut(cli, r ? r->description : "-", DESC_MAX);
     pk_buf_putc(&cli->out, '\n');
