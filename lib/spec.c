@@ -4,13 +4,10 @@
 #include "portkit/error.h"
 #include "portkit/registry.h"
 #include "portkit/spec.h"
+#include "spec_int.h"
 
-/*
- * Parses a decimal port in s..e (leading zeros allowed). Returns the value, -1 when the text is
- * not a number, or -2 when it is a number over PK_PORT_MAX.
- */
-static long
-port_num(const char *s, const char *e)
+long
+pk__port_num(const char *s, const char *e)
 {
     if (s == e)
         return -1;
@@ -65,7 +62,7 @@ pk_spec_parse(const char *s, size_t len, struct pk_spec *out, const char **why)
     for (const char *q = s; q < end && !dash; q++)
         if (*q == '-')
             dash = q;
-    long lo = port_num(s, dash ? dash : end);
+    long lo = pk__port_num(s, dash ? dash : end);
     if (lo == -2)
         return fail(why, "port number out of range (0-65535)", PK_ERANGE);
     if (lo < 0)
@@ -74,7 +71,7 @@ pk_spec_parse(const char *s, size_t len, struct pk_spec *out, const char **why)
     if (dash) {
         if (dash + 1 == end)
             return fail(why, "range has no end", PK_EINVAL);
-        hi = port_num(dash + 1, end);
+        hi = pk__port_num(dash + 1, end);
         if (hi == -2)
             return fail(why, "port number out of range (0-65535)", PK_ERANGE);
         if (hi < 0)

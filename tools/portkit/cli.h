@@ -100,6 +100,7 @@ extern const struct pk_cmd cmd_info;
 extern const struct pk_cmd cmd_search;
 extern const struct pk_cmd cmd_name;
 extern const struct pk_cmd cmd_list;
+extern const struct pk_cmd cmd_scan;
 extern const struct pk_cmd cmd_ls;
 extern const struct pk_cmd cmd_who;
 extern const struct pk_cmd cmd_free;

@@ -19,7 +19,7 @@
 
 /* The subcommand table: adding a subcommand means adding its file and one line here. */
 static const struct pk_cmd *const commands[] = {
-    &cmd_info, &cmd_search, &cmd_name, &cmd_list, &cmd_ls, &cmd_who, &cmd_free,
+    &cmd_info, &cmd_search, &cmd_name, &cmd_list, &cmd_scan, &cmd_ls, &cmd_who, &cmd_free,
 };
 
 static void
