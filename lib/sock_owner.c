@@ -3,6 +3,7 @@
  * Socket owners: which processes hold which socket inodes, from the links in /proc/PID/fd
  * ("socket:[INODE]"). Reading a link is the whole cost, so the search reads as few as it
  * can: low descriptor numbers of every process first (listeners are opened at start-up),
+ * then a bisection of the large tables of holders by inode order (see bisect_holder()),
  * then the rest, holders first, and it stops when every wanted inode has a holder.
  * Processes, and large descriptor tables in blocks, are shared out to one thread per CPU
  * (up to 4). Details
@@ -189,6 +190,88 @@ utoa(char *buf, unsigned v)
     for (size_t i = 0; i < n; i++)
         buf[i] = tmp[n - 1 - i];
     buf[n] = '\0';
+}
+
+/*
+ * Reads descriptor fd of a process (dfd is its /proc/PID/fd) and, when it is a socket, sets
+ * *inode. Returns 1 for a socket, 0 for something else, NOFD when there is no such
+ * descriptor.
+ */
+static int
+probe_fd(struct worker *w, int dfd, int fd, uint64_t *inode)
+{
+    char name[16], link[64];
+    utoa(name, (unsigned)fd);
+    ssize_t n = readlinkat(dfd, name, link, sizeof(link));
+    w->fds_read++;
+    if (n < 0)
+        return errno == ENOENT ? NOFD : 0;
+    return n < (ssize_t)sizeof(link) && socket_inode(link, n, inode) ? 1 : 0;
+}
+
+/*
+ * Looks for the wanted inodes not found yet in the large descriptor table of a process
+ * known to hold one, by binary search on descriptor numbers. Socket inode numbers come from
+ * a counter, and a server that accepts connections and keeps them gets descriptors in the
+ * same order, so in such a table inode grows with descriptor number: a few reads find a
+ * socket where a walk would read thousands. The order is an assumption, never trusted:
+ * a socket is recorded only when the link read says so, and when searches miss (a table
+ * whose order is broken by reuse), the search gives up and the walk of pass 2 reads
+ * everything as before. Returns 0 or PK_ENOMEM.
+ */
+static int
+bisect_holder(struct worker *w, struct pstate *ps)
+{
+    struct scan *sc = w->sc;
+    char path[32];
+    snprintf(path, sizeof(path), "%d/fd", ps->pid);
+    int dfd = openat(sc->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return 0;
+    int rc = 0, misses = 0;
+    int lo0 = ps->upto + 1;
+    long hi0 = lo0 + (ps->nfds - ps->seen) + (ps->nfds - ps->seen) / 64 + 16;
+    for (size_t i = 0; i < sc->nwant && misses < 8 && !all_found(sc); i++) {
+        if (__atomic_load_n(&sc->found[i], __ATOMIC_RELAXED))
+            continue;
+        long lo = lo0, hi = hi0; /* the inode, if ordered, is at a descriptor in lo..hi-1 */
+        bool hit = false;
+        while (lo < hi && !hit) {
+            long mid = lo + (hi - lo) / 2, fd = mid;
+            uint64_t inode = 0;
+            int r = NOFD;
+            bool any = false;
+            /* Step over closed descriptors and non-sockets, a few at most. */
+            for (int step = 0; step < 4 && fd < hi && r != 1; step++, fd++) {
+                r = probe_fd(w, dfd, (int)fd, &inode);
+                any |= r != NOFD;
+            }
+            if (!any) {
+                hi = mid; /* past the end of the table (or a gap): look lower */
+                continue;
+            }
+            if (r != 1)
+                break; /* nothing to compare with here: leave it to the walk */
+            fd--;
+            if (inode == sc->want[i]) {
+                char name[16];
+                utoa(name, (unsigned)fd);
+                rc = check_fd(w, dfd, name, ps, (int)fd);
+                if (rc < 0)
+                    goto out;
+                hit = rc == 1;
+            } else if (inode < sc->want[i]) {
+                lo = fd + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        misses = hit ? 0 : misses + 1;
+    }
+    rc = 0;
+out:
+    close(dfd);
+    return rc;
 }
 
 /*
@@ -714,6 +797,13 @@ pk_owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned 
     fold_items(&sc);
     if (rc < 0)
         goto out;
+
+    /* Pass 1b: large tables of holders, by binary search on the inode order. */
+    if (!sc.full && sc.sized_dirs)
+        for (size_t k = 0; k < nps && !all_found(&sc); k++)
+            if (ps[k].holder && !ps[k].complete && ps[k].nfds > (long)SPLIT_MIN &&
+                (rc = bisect_holder(&w[0], &ps[k])) < 0)
+                goto out;
 
     /* Pass 2: the rest, holders first. */
     for (int holders = 1; holders >= 0 && !all_found(&sc); holders--) {
