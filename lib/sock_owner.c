@@ -721,6 +721,18 @@ merge_workers(struct worker *w, int n)
     return 0;
 }
 
+/* Runs one pass: items[0..nitems) on nthreads threads, then folds the results into the
+ * processes. Returns run_items()'s value. */
+static int
+run_pass(struct scan *sc, struct item *items, size_t nitems, struct worker *w, int nthreads)
+{
+    sc->items = items;
+    sc->nitems = nitems;
+    int rc = run_items(sc, w, nthreads);
+    fold_items(sc);
+    return rc;
+}
+
 int
 pk_owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned flags,
                struct pk_owners *out)
@@ -791,10 +803,7 @@ pk_owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned 
             goto out;
         }
     }
-    sc.items = items;
-    sc.nitems = nitems;
-    rc = run_items(&sc, w, nthreads);
-    fold_items(&sc);
+    rc = run_pass(&sc, items, nitems, w, nthreads);
     if (rc < 0)
         goto out;
 
@@ -832,10 +841,7 @@ pk_owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned 
                 goto out;
             }
         }
-        sc.items = items;
-        sc.nitems = nitems;
-        rc = run_items(&sc, w, nthreads);
-        fold_items(&sc);
+        rc = run_pass(&sc, items, nitems, w, nthreads);
         if (rc < 0)
             goto out;
         /* Whatever a walk left (a sparse table): list the directory. */
@@ -848,10 +854,7 @@ pk_owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned 
                 rc = PK_ENOMEM;
                 goto out;
             }
-        sc.items = items;
-        sc.nitems = nitems;
-        rc = run_items(&sc, w, nthreads);
-        fold_items(&sc);
+        rc = run_pass(&sc, items, nitems, w, nthreads);
         if (rc < 0)
             goto out;
     }
