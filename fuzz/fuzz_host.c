@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host_int.h"
+#include "policy_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,9 +25,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *range = buf;
     const char *unpriv = range + strlen(range) + 1;
     const char *reserved = unpriv + strlen(unpriv) + 1;
-    struct pk_host_ports *hp = malloc(sizeof(*hp));
+    struct pk_port_policy *hp = malloc(sizeof(*hp));
     if (hp) {
-        pk__host_ports_parse(range, unpriv, reserved, hp);
+        pk__port_policy_parse(range, unpriv, reserved, hp);
         if (hp->have_ephemeral && hp->ephemeral_lo > hp->ephemeral_hi)
             abort();
         if (hp->have_reserved && hp->nreserved > 65536)

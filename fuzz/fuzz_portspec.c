@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "portkit/portspec.h"
+#include "portkit/portset.h"
 #include "portkit/registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,10 +25,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s[size] = '\0';
     size_t len = strlen(s);
     pk_portset_clear(&set);
-    pk_portset_add(&set, PK_PS_UDP, 9, 9);
+    pk_portset_add(&set, PK_UDP, 9, 9);
     memcpy(&before, &set, sizeof(set));
-    struct pk_portspec_err e = {0};
-    int rc = pk_portspec_parse(pk_registry_builtin(), s, 1u << PK_PS_TCP, &set, &e);
+    struct pk_portset_err e = {0};
+    int rc = pk_portset_parse(pk_registry_builtin(), s, PK_TCP, &set, &e);
     if (rc < 0) {
         if (!e.why && rc != -12 /* ENOMEM */)
             abort();
@@ -38,14 +38,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     } else if (rc == 0) {
         /* The compact form of the TCP ports parses back to the same TCP ports. */
-        size_t n = pk_portset_format(&set, PK_PS_TCP, text, sizeof(text));
+        size_t n = pk_portset_format(&set, PK_TCP, text, sizeof(text));
         if (n >= sizeof(text))
             abort();
         pk_portset_clear(&again);
         if (n > 0) {
-            if (pk_portspec_parse(pk_registry_builtin(), text, 1u << PK_PS_TCP, &again, NULL))
+            if (pk_portset_parse(pk_registry_builtin(), text, PK_TCP, &again, NULL))
                 abort();
-            if (memcmp(again.bits[PK_PS_TCP], set.bits[PK_PS_TCP], sizeof(set.bits[0])) != 0)
+            if (memcmp(again.bits[0], set.bits[0], sizeof(set.bits[0])) != 0)
                 abort();
         }
     } else {

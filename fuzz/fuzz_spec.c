@@ -5,16 +5,16 @@
 #include <stdlib.h>
 
 #include "portkit/registry.h"
-#include "portkit/spec.h"
+#include "portkit/portrange.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct pk_spec spec;
+    struct pk_portrange spec;
     const char *why = NULL;
-    int rc = pk_spec_parse((const char *)data, size, &spec, &why);
+    int rc = pk_portrange_parse((const char *)data, size, &spec, &why);
     if (rc == 0) {
         if (spec.lo > spec.hi || spec.hi > PK_PORT_MAX || !spec.protos ||
             (spec.protos & ~(unsigned)PK_PROTO_ALL))

@@ -11,6 +11,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "portkit/common.h"
+
+PK_BEGIN_DECLS
 
 struct pk_buf {
     char *data;
@@ -21,14 +24,14 @@ struct pk_buf {
 };
 
 /* Sets b up empty with a limit of max bytes. Allocates nothing yet. */
-void pk_buf_init(struct pk_buf *b, size_t max);
+PK_API void pk_buf_init(struct pk_buf *b, size_t max);
 /* Frees the memory of b and leaves it empty. */
-void pk_buf_free(struct pk_buf *b);
+PK_API void pk_buf_free(struct pk_buf *b);
 /* Empties b, keeping its memory, and clears its error. */
-void pk_buf_reset(struct pk_buf *b);
+PK_API void pk_buf_reset(struct pk_buf *b);
 
-/* The slow paths of the inline appenders below; call those instead. */
-void pk_buf__put_slow(struct pk_buf *b, const void *p, size_t n);
+/* The slow path of the inline appenders below (growing the buffer); call those instead. */
+PK_API void pk_buf_put_slow(struct pk_buf *b, const void *p, size_t n);
 
 /* Appends n bytes at p. The buffer stays NUL-terminated. */
 static inline void
@@ -40,7 +43,7 @@ pk_buf_put(struct pk_buf *b, const void *p, size_t n)
         b->data[b->len] = '\0';
         return;
     }
-    pk_buf__put_slow(b, p, n);
+    pk_buf_put_slow(b, p, n);
 }
 
 /* Appends one byte. */
@@ -52,52 +55,37 @@ pk_buf_putc(struct pk_buf *b, char c)
         b->data[b->len] = '\0';
         return;
     }
-    pk_buf__put_slow(b, &c, 1);
+    pk_buf_put_slow(b, &c, 1);
 }
 
-void pk_buf_puts(struct pk_buf *b, const char *s);
-void pk_buf_putu(struct pk_buf *b, unsigned long long v);
-void pk_buf_printf(struct pk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+PK_API void pk_buf_puts(struct pk_buf *b, const char *s);
+PK_API void pk_buf_putu(struct pk_buf *b, unsigned long long v);
+PK_API void pk_buf_printf(struct pk_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Appends s as a JSON string literal, quotes included; invalid UTF-8 becomes U+FFFD. */
-void pk_buf_json_str(struct pk_buf *b, const char *s);
+PK_API void pk_buf_json_str(struct pk_buf *b, const char *s);
 /* The same for the len bytes at s, which may hold NUL bytes (written as \u0000). */
-void pk_buf_json_strn(struct pk_buf *b, const char *s, size_t len);
+PK_API void pk_buf_json_strn(struct pk_buf *b, const char *s, size_t len);
 
 /*
  * Appends s for a terminal: control characters (C0, DEL, C1), bidirectional controls and
  * invalid UTF-8 bytes become \xNN, a backslash becomes \\. Newlines become a space when
  * fold_newlines is set.
  */
-void pk_buf_term_str(struct pk_buf *b, const char *s, bool fold_newlines);
+PK_API void pk_buf_term_str(struct pk_buf *b, const char *s, bool fold_newlines);
 
 /*
- * A JSON object writer on top of a pk_buf: keeps track of commas. Nesting up to 16 levels.
- * Usage: pk_json_obj_begin(&j); pk_json_key_str(&j, "k", "v"); ... pk_json_obj_end(&j);
+ * Appends s escaped for XML text or an attribute value: & < > " ' become references, tab and
+ * line ends character references; invalid UTF-8 and characters XML 1.0 forbids become
+ * U+FFFD. The result is always well-formed UTF-8 that xmllint accepts.
  */
-struct pk_json {
-    struct pk_buf *b;
-    int depth;
-    bool need_comma[16];
-};
+PK_API void pk_buf_xml_str(struct pk_buf *b, const char *s);
 
-void pk_json_init(struct pk_json *j, struct pk_buf *b);
-void pk_json_obj_begin(struct pk_json *j);
-void pk_json_obj_end(struct pk_json *j);
-void pk_json_arr_begin(struct pk_json *j);
-void pk_json_arr_end(struct pk_json *j);
-/* Writes "key": (key is a trusted ASCII name, not escaped) and leaves the writer expecting a value
- * (begin an object or array, or a pk_json_val_* call). */
-void pk_json_key(struct pk_json *j, const char *key);
-void pk_json_val_str(struct pk_json *j, const char *s);
-void pk_json_val_strn(struct pk_json *j, const char *s, size_t len);
-void pk_json_val_int(struct pk_json *j, long long v);
-void pk_json_val_bool(struct pk_json *j, bool v);
-void pk_json_val_null(struct pk_json *j);
-/* Appends n bytes of already-formed JSON (an object rendered earlier) as the next value. */
-void pk_json_val_raw(struct pk_json *j, const char *json, size_t n);
-void pk_json_key_str(struct pk_json *j, const char *key, const char *s);
-void pk_json_key_int(struct pk_json *j, const char *key, long long v);
-void pk_json_key_bool(struct pk_json *j, const char *key, bool v);
+/* Appends s escaped for HTML text or a quoted attribute value, with the same replacements as
+ * pk_buf_xml_str() except that tab and line ends stay as they are. */
+PK_API void pk_buf_html_str(struct pk_buf *b, const char *s);
+
+PK_END_DECLS
 
 #endif

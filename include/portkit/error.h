@@ -8,6 +8,9 @@
  * pk_errname(); JSON error objects use the names ("EINVAL", ...).
  */
 #include <errno.h>
+#include "portkit/common.h"
+
+PK_BEGIN_DECLS
 
 #define PK_ERRNO_MAP(XX)                                                                           \
     XX(EINVAL, -EINVAL, "invalid argument")                                                        \
@@ -31,9 +34,11 @@ enum pk_errno {
 };
 
 /* Returns a short English description of err (a negative pk_errno or -errno value). */
-const char *pk_strerror(int err);
+PK_API const char *pk_strerror(int err);
 
 /* Returns the symbolic name of err ("EINVAL"), or "EUNKNOWN". */
-const char *pk_errname(int err);
+PK_API const char *pk_errname(int err);
+
+PK_END_DECLS
 
 #endif

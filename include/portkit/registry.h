@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "portkit/common.h"
+
+PK_BEGIN_DECLS
 
 #define PK_PORT_MAX 65535
 
@@ -90,17 +93,17 @@ struct pk_note {
 struct pk_registry;
 
 /* Returns the snapshot compiled into the library. Never NULL. */
-const struct pk_registry *pk_registry_builtin(void);
+PK_API const struct pk_registry *pk_registry_builtin(void);
 
 /* Returns the number of records, and of notes, in reg. */
-size_t pk_registry_count(const struct pk_registry *reg);
-size_t pk_registry_note_count(const struct pk_registry *reg);
+PK_API size_t pk_registry_count(const struct pk_registry *reg);
+PK_API size_t pk_registry_note_count(const struct pk_registry *reg);
 
 /* Fills *out with record id. Returns 0, or PK_ENOENT when id is past the end. */
-int pk_record_get(const struct pk_registry *reg, uint32_t id, struct pk_record *out);
+PK_API int pk_record_get(const struct pk_registry *reg, uint32_t id, struct pk_record *out);
 
 /* Fills *out with note id. Returns 0, or PK_ENOENT when id is past the end. */
-int pk_note_get(const struct pk_registry *reg, uint32_t id, struct pk_note *out);
+PK_API int pk_note_get(const struct pk_registry *reg, uint32_t id, struct pk_note *out);
 
 /*
  * A cursor over a list of record ids. Set up by pk_lookup() or pk_name_lookup(); read with
@@ -119,27 +122,33 @@ struct pk_cursor {
  * unassigned blocks). Returns the number of records (0 when none), or PK_EINVAL when proto
  * is not a single protocol or port is over PK_PORT_MAX.
  */
-int pk_lookup(const struct pk_registry *reg, unsigned port, unsigned proto, struct pk_cursor *c);
+PK_API int pk_lookup(const struct pk_registry *reg, unsigned port, unsigned proto,
+                     struct pk_cursor *c);
 
 /* Fills *out with the next record of c. Returns false at the end. */
-bool pk_cursor_next(struct pk_cursor *c, struct pk_record *out);
+PK_API bool pk_cursor_next(struct pk_cursor *c, struct pk_record *out);
 
 /* Returns the status of (port, proto): assigned if any record assigns it, else reserved if
  * any record reserves it, else unassigned. proto must be one pk_proto bit. */
-enum pk_status pk_status_of(const struct pk_registry *reg, unsigned port, unsigned proto);
+PK_API enum pk_status pk_status_of(const struct pk_registry *reg, unsigned port, unsigned proto);
+
+/* Returns the first service name that assigns (port, proto), proto one pk_proto bit: the name
+ * a scanner or socket list shows for a port ("ssh" for 22/tcp). NULL when nothing assigns
+ * the pair or the assignment has no name. */
+PK_API const char *pk_service_name(const struct pk_registry *reg, unsigned port, unsigned proto);
 
 /*
  * Finds every record whose service name equals name, ignoring ASCII case, on any port and
  * protocol, including names without a port. Returns the number found (0 when none).
  */
-int pk_name_lookup(const struct pk_registry *reg, const char *name, struct pk_cursor *c);
+PK_API int pk_name_lookup(const struct pk_registry *reg, const char *name, struct pk_cursor *c);
 
 /*
  * Calls fn for every note that touches a port in lo..hi and a protocol in protos, in order of
  * first port. Stops early and returns fn's value when fn returns non-zero; returns 0 otherwise.
  */
-int pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
-                 int (*fn)(const struct pk_note *note, void *arg), void *arg);
+PK_API int pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
+                        int (*fn)(const struct pk_note *note, void *arg), void *arg);
 
 /* A search result: a registry record or a note, with its rank (higher is better). */
 struct pk_hit {
@@ -157,22 +166,24 @@ struct pk_hit {
  * and returns the total number of matches (which may exceed max), or PK_EINVAL when nterms
  * is 0 or over 16, or a term is empty or longer than 255 bytes.
  */
-int pk_search(const struct pk_registry *reg, const char *const *terms, size_t nterms,
-              struct pk_hit *hits, size_t max);
+PK_API int pk_search(const struct pk_registry *reg, const char *const *terms, size_t nterms,
+                     struct pk_hit *hits, size_t max);
 
 /* Returns the range class of port. */
-enum pk_range_class pk_range_class_of(unsigned port);
+PK_API enum pk_range_class pk_range_class_of(unsigned port);
 
 /* Names for enums: "tcp", "assigned", "system", "unofficial"; NULL for a bad value. */
-const char *pk_proto_name(unsigned proto);
-const char *pk_status_name(enum pk_status status);
-const char *pk_range_class_name(enum pk_range_class rc);
-const char *pk_note_kind_name(enum pk_note_kind kind);
+PK_API const char *pk_proto_name(unsigned proto);
+PK_API const char *pk_status_name(enum pk_status status);
+PK_API const char *pk_range_class_name(enum pk_range_class rc);
+PK_API const char *pk_note_kind_name(enum pk_note_kind kind);
 
 /* Returns the pk_proto bit named by name ("tcp", case-insensitive), or 0 when unknown. */
-unsigned pk_proto_from_name(const char *name, size_t len);
+PK_API unsigned pk_proto_from_name(const char *name, size_t len);
 
 /* Returns the index 0..3 of a single pk_proto bit, or -1. */
-int pk_proto_index(unsigned proto);
+PK_API int pk_proto_index(unsigned proto);
+
+PK_END_DECLS
 
 #endif

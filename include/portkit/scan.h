@@ -19,8 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "portkit/portspec.h"
+#include "portkit/portset.h"
 #include "portkit/target.h"
+#include "portkit/common.h"
+
+PK_BEGIN_DECLS
 
 enum pk_port_state {
     PK_PORT_OPEN = 0,
@@ -100,16 +103,18 @@ struct pk_scan_opts {
  * callback's non-zero value when it stopped the scan, PK_EINVAL for bad options, PK_ENOMEM,
  * or a negative errno when no socket can be made at all.
  */
-int pk_scan_run(const struct pk_scan_opts *o, struct pk_scan_stats *st);
+PK_API int pk_scan_run(const struct pk_scan_opts *o, struct pk_scan_stats *st);
 
 /*
  * Maps a position 0..n-1 to a pseudo-random position 0..n-1, a bijection for each (n, seed).
  * pk_scan_run() visits pair pk_scan_permute(i) for the positions i of its shard.
  */
-uint64_t pk_scan_permute(uint64_t i, uint64_t n, uint64_t seed);
+PK_API uint64_t pk_scan_permute(uint64_t i, uint64_t n, uint64_t seed);
 
 /* Names: "open", "conn-refused"; NULL for a bad value. */
-const char *pk_port_state_name(enum pk_port_state s);
-const char *pk_scan_reason_name(enum pk_scan_reason r);
+PK_API const char *pk_port_state_name(enum pk_port_state s);
+PK_API const char *pk_scan_reason_name(enum pk_scan_reason r);
+
+PK_END_DECLS
 
 #endif

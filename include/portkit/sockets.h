@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "portkit/common.h"
+
+PK_BEGIN_DECLS
 
 /* Socket states: the kernel's TCP numbering. A UDP socket is ESTABLISHED when connected and
  * CLOSE when only bound ("UNCONN"). */
@@ -91,33 +94,33 @@ struct pk_sock_list {
  * PK_EINVAL for a bad query, PK_ENOBUFS past q->max sockets, PK_ENOMEM, PK_ENOENT/-errno
  * when neither source can be read.
  */
-int pk_sock_list(const struct pk_sock_query *q, struct pk_sock_list *out);
+PK_API int pk_sock_list(const struct pk_sock_query *q, struct pk_sock_list *out);
 
 /* Frees the sockets of l and leaves it empty. */
-void pk_sock_list_free(struct pk_sock_list *l);
+PK_API void pk_sock_list_free(struct pk_sock_list *l);
 
 /* Appends a copy of *s to l (for callers that filter a list into another). Returns 0,
  * PK_ENOBUFS past PK_SOCK_MAX_DEFAULT sockets, or PK_ENOMEM. */
-int pk_sock_list_push(struct pk_sock_list *l, const struct pk_sock *s);
+PK_API int pk_sock_list_push(struct pk_sock_list *l, const struct pk_sock *s);
 
 /* Returns the state's name as ss writes it ("LISTEN", "ESTAB", "TIME-WAIT"; "UNCONN" for an
  * unconnected UDP socket), or "UNKNOWN". */
-const char *pk_sock_state_name(unsigned proto, unsigned state);
+PK_API const char *pk_sock_state_name(unsigned proto, unsigned state);
 
 /*
  * Writes the local (remote when remote is set) address of s to buf: "127.0.0.1",
  * "::1", "::ffff:10.0.0.1". buf needs 46 bytes. Returns buf.
  */
-const char *pk_sock_addr_str(const struct pk_sock *s, bool remote, char *buf, size_t len);
+PK_API const char *pk_sock_addr_str(const struct pk_sock *s, bool remote, char *buf, size_t len);
 
 /* True when the local address of s is the wildcard (0.0.0.0 or ::). */
-bool pk_sock_is_wildcard(const struct pk_sock *s);
+PK_API bool pk_sock_is_wildcard(const struct pk_sock *s);
 
 /* True when the local address of s is a loopback address (127/8, ::1, ::ffff:127/104). */
-bool pk_sock_is_loopback(const struct pk_sock *s);
+PK_API bool pk_sock_is_loopback(const struct pk_sock *s);
 
 /* True when s is an IPv6 wildcard socket that also serves IPv4 (IPV6_V6ONLY off). */
-bool pk_sock_is_dual_stack(const struct pk_sock *s);
+PK_API bool pk_sock_is_dual_stack(const struct pk_sock *s);
 
 /*
  * Moves the calling thread into another network namespace: spec is a name under /run/netns,
@@ -125,7 +128,7 @@ bool pk_sock_is_dual_stack(const struct pk_sock *s);
  * malformed spec, PK_ENOENT when no such namespace exists, or -errno from open/setns
  * (PK_EPERM without CAP_SYS_ADMIN).
  */
-int pk_netns_enter(const char *spec, const char *procroot);
+PK_API int pk_netns_enter(const char *spec, const char *procroot);
 
 /* One process holding sockets. Strings are NUL-terminated and unescaped: they are
  * untrusted (a process names itself). */
@@ -169,14 +172,16 @@ struct pk_owners {
  * the descriptor numbers the holders use. Returns 0 and fills *out (free it with
  * pk_owners_free()), or PK_ENOMEM, PK_EINVAL, or -errno when procroot can't be read.
  */
-int pk_owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned flags,
-                   struct pk_owners *out);
+PK_API int pk_owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned flags,
+                          struct pk_owners *out);
 
 /* Frees o and leaves it empty. */
-void pk_owners_free(struct pk_owners *o);
+PK_API void pk_owners_free(struct pk_owners *o);
 
 /* Returns how many processes hold inode, with *first set to the index of the first of their
  * consecutive refs in o->refs. */
-size_t pk_owners_of(const struct pk_owners *o, uint64_t inode, size_t *first);
+PK_API size_t pk_owners_of(const struct pk_owners *o, uint64_t inode, size_t *first);
+
+PK_END_DECLS
 
 #endif

@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "portkit/common.h"
+
+PK_BEGIN_DECLS
 
 #define PK_TARGET_MAX_HOSTS_DEFAULT 65536u
 
@@ -30,10 +33,10 @@ struct pk_target {
 struct pk_targets;
 
 /* Returns a new empty list in *out; free it with pk_targets_free(). Returns 0 or PK_ENOMEM. */
-int pk_targets_new(struct pk_targets **out);
+PK_API int pk_targets_new(struct pk_targets **out);
 
 /* Frees t and everything it holds. NULL is fine. */
-void pk_targets_free(struct pk_targets *t);
+PK_API void pk_targets_free(struct pk_targets *t);
 
 /*
  * Adds one target spec (NUL-terminated) to t, or to its exclusions with PK_TARGET_EXCLUDE.
@@ -41,7 +44,7 @@ void pk_targets_free(struct pk_targets *t);
  * phrase: PK_EINVAL for a malformed spec, PK_ENOENT for a name that does not resolve,
  * PK_ERANGE for a block too large to list, PK_ENOMEM.
  */
-int pk_targets_add(struct pk_targets *t, const char *spec, unsigned flags, const char **why);
+PK_API int pk_targets_add(struct pk_targets *t, const char *spec, unsigned flags, const char **why);
 
 /*
  * Adds every spec in the len bytes at text: specs separated by blanks or newlines, '#'
@@ -49,22 +52,24 @@ int pk_targets_add(struct pk_targets *t, const char *spec, unsigned flags, const
  * pk_targets_add() does, with *line set to the 1-based line and *bad to a copy of the
  * offending spec (at most badcap bytes with its NUL).
  */
-int pk_targets_add_text(struct pk_targets *t, const char *text, size_t len, unsigned flags,
-                        unsigned *line, char *bad, size_t badcap, const char **why);
+PK_API int pk_targets_add_text(struct pk_targets *t, const char *text, size_t len, unsigned flags,
+                               unsigned *line, char *bad, size_t badcap, const char **why);
 
 /*
  * Takes the exclusions out and counts the hosts; call once, after the last add. Returns 0,
  * PK_ERANGE (with *why) when there are more than max_hosts addresses, or PK_ENOMEM.
  */
-int pk_targets_finish(struct pk_targets *t, uint64_t max_hosts, const char **why);
+PK_API int pk_targets_finish(struct pk_targets *t, uint64_t max_hosts, const char **why);
 
 /* Returns the number of hosts of a finished list. */
-uint64_t pk_targets_count(const struct pk_targets *t);
+PK_API uint64_t pk_targets_count(const struct pk_targets *t);
 
 /* Fills *out with host i (0 <= i < count) of a finished list. Returns 0 or PK_ENOENT. */
-int pk_targets_get(const struct pk_targets *t, uint64_t i, struct pk_target *out);
+PK_API int pk_targets_get(const struct pk_targets *t, uint64_t i, struct pk_target *out);
 
 /* Writes the address of tg as text into buf (at least 46 bytes). Returns buf. */
-const char *pk_target_addr_str(const struct pk_target *tg, char *buf, size_t cap);
+PK_API const char *pk_target_addr_str(const struct pk_target *tg, char *buf, size_t cap);
+
+PK_END_DECLS
 
 #endif

@@ -4,11 +4,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "portkit/buf.h"
+#include "grow.h"
+#include "json.h"
+#include "utf8.h"
 #include "portkit/error.h"
 
 static const char *
@@ -139,14 +144,85 @@ test_json_writer(void **state)
     pk_buf_free(&b);
 }
 
+static const char *
+markup(const char *s, bool xml)
+{
+    static struct pk_buf b;
+    pk_buf_free(&b);
+    pk_buf_init(&b, 4096);
+    if (xml)
+        pk_buf_xml_str(&b, s);
+    else
+        pk_buf_html_str(&b, s);
+    assert_int_equal(b.err, 0);
+    return b.data ? b.data : "";
+}
+
+/* XML and HTML: markup characters become references, invalid UTF-8 and forbidden characters
+ * U+FFFD (a Latin-1 file name must still give well-formed XML). */
+static void
+test_markup_escaping(void **state)
+{
+    (void)state;
+    assert_string_equal(markup("a<b>&\"c'", true), "a&lt;b&gt;&amp;&quot;c&#39;");
+    assert_string_equal(markup("caf\xe9.txt", true), "caf\xef\xbf\xbd.txt");
+    assert_string_equal(markup("caf\xc3\xa9", true), "caf\xc3\xa9");
+    assert_string_equal(markup("a\tb\nc", true), "a&#9;b&#10;c");
+    assert_string_equal(markup("a\tb\nc", false), "a\tb\nc");
+    assert_string_equal(markup("\x01\x7f", false), "\xef\xbf\xbd\xef\xbf\xbd");
+    assert_string_equal(markup("\xef\xbf\xbe", true), "\xef\xbf\xbd");
+    assert_string_equal(markup("\xed\xa0\x80", true), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    assert_string_equal(markup("<script>", false), "&lt;script&gt;");
+}
+
+/* The capped growable array: doubles, stops at its maximum, keeps the array on failure. */
+static void
+test_grow(void **state)
+{
+    (void)state;
+    int *v = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(pk__push(&v, &n, &cap, &i, sizeof(i), 100), 0);
+    assert_int_equal(n, 100);
+    assert_true(cap >= 100 && cap <= 100);
+    int x = 7;
+    assert_int_equal(pk__push(&v, &n, &cap, &x, sizeof(x), 100), PK_ENOBUFS);
+    assert_int_equal(n, 100);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(v[i], i);
+    assert_int_equal(pk__grow(&v, &cap, (size_t)-1 / 2, sizeof(int), (size_t)-1), PK_ENOBUFS);
+    free(v);
+}
+
+/* Display width: code points, not bytes; wide and combining characters when the locale
+ * knows them (C.UTF-8 here). */
+static void
+test_width(void **state)
+{
+    (void)state;
+    assert_int_equal(pk__text_width("abc", 3), 3);
+    assert_int_equal(pk__text_width("caf\xc3\xa9", 5), 4);
+    size_t used;
+    assert_int_equal(pk__text_fit("caf\xc3\xa9s", 6, 4, &used), 5);
+    assert_int_equal(used, 4);
+    if (setlocale(LC_CTYPE, "C.UTF-8")) {
+        assert_int_equal(pk__text_width("\xe6\x97\xa5\xe6\x9c\xac", 6), 4); /* two wide */
+        assert_int_equal(pk__text_width("e\xcc\x81", 3), 1);                /* combining */
+        assert_int_equal(pk__text_fit("\xe6\x97\xa5\xe6\x9c\xac", 6, 3, &used), 3);
+        assert_int_equal(used, 2);
+        setlocale(LC_CTYPE, "C");
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_strings),
-        cmocka_unit_test(test_terminal_escaping),
-        cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_json_writer),
+        cmocka_unit_test(test_json_strings),    cmocka_unit_test(test_terminal_escaping),
+        cmocka_unit_test(test_limit),           cmocka_unit_test(test_json_writer),
+        cmocka_unit_test(test_markup_escaping), cmocka_unit_test(test_grow),
+        cmocka_unit_test(test_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

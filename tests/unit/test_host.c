@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "portkit/error.h"
-#include "portkit/host.h"
+#include "portkit/policy.h"
 
 static char root[64];
 
@@ -61,11 +61,11 @@ static void
 test_normal(void **state)
 {
     (void)state;
-    struct pk_host_ports *hp = malloc(sizeof(*hp));
+    struct pk_port_policy *hp = malloc(sizeof(*hp));
     put("ip_local_port_range", "32768\t60999\n");
     put("ip_unprivileged_port_start", "1024\n");
     put("ip_local_reserved_ports", "3000-3002,8080\n");
-    assert_int_equal(pk_host_ports_read(root, hp), 0);
+    assert_int_equal(pk_port_policy_read(root, hp), 0);
     assert_true(hp->have_ephemeral);
     assert_int_equal(hp->ephemeral_lo, 32768);
     assert_int_equal(hp->ephemeral_hi, 60999);
@@ -73,10 +73,10 @@ test_normal(void **state)
     assert_int_equal(hp->unprivileged_start, 1024);
     assert_true(hp->have_reserved);
     assert_int_equal(hp->nreserved, 4);
-    assert_true(pk_host_port_reserved(hp, 3001));
-    assert_true(pk_host_port_reserved(hp, 8080));
-    assert_false(pk_host_port_reserved(hp, 3003));
-    assert_false(pk_host_port_reserved(hp, 70000));
+    assert_true(pk_port_policy_reserved(hp, 3001));
+    assert_true(pk_port_policy_reserved(hp, 8080));
+    assert_false(pk_port_policy_reserved(hp, 3003));
+    assert_false(pk_port_policy_reserved(hp, 70000));
     free(hp);
 }
 
@@ -84,18 +84,18 @@ static void
 test_malformed(void **state)
 {
     (void)state;
-    struct pk_host_ports *hp = malloc(sizeof(*hp));
+    struct pk_port_policy *hp = malloc(sizeof(*hp));
     put("ip_local_port_range", "60999 32768\n"); /* reversed */
     put("ip_unprivileged_port_start", "99999\n");
     put("ip_local_reserved_ports", "1,2-\n");
-    assert_int_equal(pk_host_ports_read(root, hp), 0);
+    assert_int_equal(pk_port_policy_read(root, hp), 0);
     assert_false(hp->have_ephemeral);
     assert_false(hp->have_unprivileged);
     assert_false(hp->have_reserved);
     put("ip_local_port_range", NULL);
     put("ip_unprivileged_port_start", "abc");
     put("ip_local_reserved_ports", "\n"); /* none reserved: known and empty */
-    assert_int_equal(pk_host_ports_read(root, hp), 0);
+    assert_int_equal(pk_port_policy_read(root, hp), 0);
     assert_false(hp->have_ephemeral);
     assert_false(hp->have_unprivileged);
     assert_true(hp->have_reserved);
@@ -107,8 +107,8 @@ static void
 test_real_proc(void **state)
 {
     (void)state;
-    struct pk_host_ports *hp = malloc(sizeof(*hp));
-    assert_int_equal(pk_host_ports_read("/proc", hp), 0);
+    struct pk_port_policy *hp = malloc(sizeof(*hp));
+    assert_int_equal(pk_port_policy_read("/proc", hp), 0);
     if (access("/proc/sys/net/ipv4/ip_local_port_range", R_OK) == 0) {
         assert_true(hp->have_ephemeral);
         assert_true(hp->ephemeral_lo <= hp->ephemeral_hi);

@@ -12,11 +12,11 @@
 #include <cmocka.h>
 
 #include "portkit/error.h"
-#include "portkit/portspec.h"
+#include "portkit/portset.h"
 #include "portkit/registry.h"
 
-#define T (1u << PK_PS_TCP)
-#define U (1u << PK_PS_UDP)
+#define T (PK_TCP)
+#define U (PK_UDP)
 
 static struct pk_portset set;
 
@@ -24,24 +24,24 @@ static struct pk_portset set;
 static void
 ok(const char *s, unsigned defaults, size_t ntcp, size_t nudp)
 {
-    struct pk_portspec_err e = {0};
+    struct pk_portset_err e = {0};
     pk_portset_clear(&set);
-    int rc = pk_portspec_parse(pk_registry_builtin(), s, defaults, &set, &e);
+    int rc = pk_portset_parse(pk_registry_builtin(), s, defaults, &set, &e);
     if (rc != 0)
         fail_msg("'%s' refused: %s", s, e.why ? e.why : "(no reason)");
-    if (pk_portset_count(&set, PK_PS_TCP) != ntcp || pk_portset_count(&set, PK_PS_UDP) != nudp)
-        fail_msg("'%s': %zu tcp, %zu udp; expected %zu, %zu", s, pk_portset_count(&set, PK_PS_TCP),
-                 pk_portset_count(&set, PK_PS_UDP), ntcp, nudp);
+    if (pk_portset_count(&set, PK_TCP) != ntcp || pk_portset_count(&set, PK_UDP) != nudp)
+        fail_msg("'%s': %zu tcp, %zu udp; expected %zu, %zu", s, pk_portset_count(&set, PK_TCP),
+                 pk_portset_count(&set, PK_UDP), ntcp, nudp);
 }
 
 /* Checks that s is refused with err, naming item and a reason containing reason. */
 static void
 bad(const char *s, int err, const char *item, const char *reason)
 {
-    struct pk_portspec_err e = {0};
+    struct pk_portset_err e = {0};
     pk_portset_clear(&set);
-    pk_portset_add(&set, PK_PS_TCP, 7, 7);
-    int rc = pk_portspec_parse(pk_registry_builtin(), s, T, &set, &e);
+    pk_portset_add(&set, PK_TCP, 7, 7);
+    int rc = pk_portset_parse(pk_registry_builtin(), s, T, &set, &e);
     if (rc != err)
         fail_msg("'%s': expected %s, got %d (%s)", s, pk_errname(err), rc, e.why ? e.why : "");
     assert_non_null(e.why);
@@ -50,7 +50,7 @@ bad(const char *s, int err, const char *item, const char *reason)
     if (e.len != strlen(item) || strncmp(s + e.off, item, e.len) != 0)
         fail_msg("'%s': blamed '%.*s', expected '%s'", s, (int)e.len, s + e.off, item);
     /* The set is unchanged on failure. */
-    assert_int_equal(pk_portset_count(&set, PK_PS_TCP), 1);
+    assert_int_equal(pk_portset_count(&set, PK_TCP), 1);
 }
 
 static void
@@ -70,7 +70,7 @@ test_syntax(void **state)
     ok("T:1-10,U:1-5", T, 10, 5);
     ok("80", T | U, 1, 1);
     ok("u:53", T, 0, 1);
-    assert_true(pk_portset_has(&set, PK_PS_UDP, 53));
+    assert_true(pk_portset_has(&set, PK_UDP, 53));
 }
 
 static void
@@ -78,19 +78,19 @@ test_names(void **state)
 {
     (void)state;
     ok("ssh", T, 1, 0);
-    assert_true(pk_portset_has(&set, PK_PS_TCP, 22));
+    assert_true(pk_portset_has(&set, PK_TCP, 22));
     ok("SSH,http", T, 2, 0);
-    assert_true(pk_portset_has(&set, PK_PS_TCP, 80));
+    assert_true(pk_portset_has(&set, PK_TCP, 80));
     ok("U:domain", T, 0, 1);
-    assert_true(pk_portset_has(&set, PK_PS_UDP, 53));
+    assert_true(pk_portset_has(&set, PK_UDP, 53));
     ok("netbios-ssn", T, 1, 0); /* a dash in a name is not a range */
-    assert_true(pk_portset_has(&set, PK_PS_TCP, 139));
+    assert_true(pk_portset_has(&set, PK_TCP, 139));
     ok("ssh,22", T, 1, 0);
     /* Patterns match registry names. */
     pk_portset_clear(&set);
-    assert_int_equal(pk_portspec_parse(pk_registry_builtin(), "http*", T, &set, NULL), 0);
-    assert_true(pk_portset_has(&set, PK_PS_TCP, 80));
-    assert_true(pk_portset_has(&set, PK_PS_TCP, 443));
+    assert_int_equal(pk_portset_parse(pk_registry_builtin(), "http*", T, &set, NULL), 0);
+    assert_true(pk_portset_has(&set, PK_TCP, 80));
+    assert_true(pk_portset_has(&set, PK_TCP, 443));
 }
 
 static void
@@ -123,23 +123,23 @@ test_set_ops(void **state)
     struct pk_portset x;
     pk_portset_clear(&set);
     pk_portset_clear(&x);
-    pk_portset_add(&set, PK_PS_TCP, 1, 100);
-    pk_portset_add(&x, PK_PS_TCP, 50, 200);
+    pk_portset_add(&set, PK_TCP, 1, 100);
+    pk_portset_add(&x, PK_TCP, 50, 200);
     pk_portset_subtract(&set, &x);
-    assert_int_equal(pk_portset_count(&set, PK_PS_TCP), 49);
-    pk_portset_remove(&set, PK_PS_TCP, 1, 9);
-    assert_int_equal(pk_portset_count(&set, PK_PS_TCP), 40);
-    pk_portset_add(&set, PK_PS_TCP, 65535, 65535);
+    assert_int_equal(pk_portset_count(&set, PK_TCP), 49);
+    pk_portset_remove(&set, PK_TCP, 1, 9);
+    assert_int_equal(pk_portset_count(&set, PK_TCP), 40);
+    pk_portset_add(&set, PK_TCP, 65535, 65535);
     char buf[64];
-    assert_int_equal(pk_portset_format(&set, PK_PS_TCP, buf, sizeof(buf)), strlen("10-49,65535"));
+    assert_int_equal(pk_portset_format(&set, PK_TCP, buf, sizeof(buf)), strlen("10-49,65535"));
     assert_string_equal(buf, "10-49,65535");
     /* Truncated output still says how much it needs and ends in a NUL. */
-    assert_int_equal(pk_portset_format(&set, PK_PS_TCP, buf, 4), strlen("10-49,65535"));
+    assert_int_equal(pk_portset_format(&set, PK_TCP, buf, 4), strlen("10-49,65535"));
     assert_string_equal(buf, "10-");
     /* Out-of-range requests are ignored. */
     pk_portset_add(&set, 5, 1, 2);
-    pk_portset_add(&set, PK_PS_TCP, 1, 70000);
-    assert_false(pk_portset_has(&set, PK_PS_TCP, 70000));
+    pk_portset_add(&set, PK_TCP, 1, 70000);
+    assert_false(pk_portset_has(&set, PK_TCP, 70000));
 }
 
 static void
@@ -151,13 +151,13 @@ test_top(void **state)
     struct pk_portset a, b;
     pk_portset_clear(&a);
     pk_portset_clear(&b);
-    assert_int_equal(pk_portset_top(reg, NULL, PK_PS_TCP, 1000, &a), 0);
-    assert_int_equal(pk_portset_top(reg, NULL, PK_PS_TCP, 1000, &b), 0);
-    assert_int_equal(pk_portset_count(&a, PK_PS_TCP), 1000);
+    assert_int_equal(pk_portset_top(reg, NULL, PK_TCP, 1000, &a), 0);
+    assert_int_equal(pk_portset_top(reg, NULL, PK_TCP, 1000, &b), 0);
+    assert_int_equal(pk_portset_count(&a, PK_TCP), 1000);
     assert_memory_equal(&a, &b, sizeof(a));
-    assert_false(pk_portset_has(&a, PK_PS_TCP, 0));
-    assert_true(pk_portset_has(&a, PK_PS_TCP, 22));
-    assert_true(pk_portset_has(&a, PK_PS_TCP, 80));
+    assert_false(pk_portset_has(&a, PK_TCP, 0));
+    assert_true(pk_portset_has(&a, PK_TCP, 22));
+    assert_true(pk_portset_has(&a, PK_TCP, 80));
 
     /* A frequency file ranks first when present. */
     char path[] = "/tmp/pk-nmap-services-XXXXXX";
@@ -169,18 +169,18 @@ test_top(void **state)
           f);
     fclose(f);
     pk_portset_clear(&a);
-    assert_int_equal(pk_portset_top(reg, path, PK_PS_TCP, 1, &a), 0);
-    assert_true(pk_portset_has(&a, PK_PS_TCP, 40000));
+    assert_int_equal(pk_portset_top(reg, path, PK_TCP, 1, &a), 0);
+    assert_true(pk_portset_has(&a, PK_TCP, 40000));
     pk_portset_clear(&a);
-    assert_int_equal(pk_portset_top(reg, path, PK_PS_UDP, 1, &a), 0);
-    assert_true(pk_portset_has(&a, PK_PS_UDP, 40001));
+    assert_int_equal(pk_portset_top(reg, path, PK_UDP, 1, &a), 0);
+    assert_true(pk_portset_has(&a, PK_UDP, 40001));
     unlink(path);
     /* A missing file is the same as none. */
     pk_portset_clear(&a);
-    assert_int_equal(pk_portset_top(reg, "/nonexistent/nmap-services", PK_PS_TCP, 1000, &a), 0);
+    assert_int_equal(pk_portset_top(reg, "/nonexistent/nmap-services", PK_TCP, 1000, &a), 0);
     assert_memory_equal(&a, &b, sizeof(a));
     assert_int_equal(pk_portset_top(reg, NULL, 7, 10, &a), PK_EINVAL);
-    assert_int_equal(pk_portset_top(reg, NULL, PK_PS_TCP, 70000, &a), PK_EINVAL);
+    assert_int_equal(pk_portset_top(reg, NULL, PK_TCP, 70000, &a), PK_EINVAL);
 }
 
 int

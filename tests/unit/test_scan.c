@@ -108,9 +108,9 @@ test_loopback(void **state)
     assert_int_equal(pk_targets_add(t, "127.0.0.1", PK_TARGET_NUMERIC, &why), 0);
     assert_int_equal(pk_targets_finish(t, 10, &why), 0);
     pk_portset_clear(&ports);
-    pk_portset_add(&ports, PK_PS_TCP, 1, 1500);
-    pk_portset_add(&ports, PK_PS_TCP, lport, lport);
-    size_t n = pk_portset_count(&ports, PK_PS_TCP);
+    pk_portset_add(&ports, PK_TCP, 1, 1500);
+    pk_portset_add(&ports, PK_TCP, lport, lport);
+    size_t n = pk_portset_count(&ports, PK_TCP);
 
     /* Whole scan, two threads, then each of two shards with one thread. */
     for (int round = 0; round < 3; round++) {
@@ -137,7 +137,7 @@ test_loopback(void **state)
         if (round != 1) {
             /* After the whole scan, and after both shards: each port exactly once. */
             for (unsigned p = 0; p < 65536; p++)
-                assert_int_equal(s.count[p], pk_portset_has(&ports, PK_PS_TCP, p) ? 1 : 0);
+                assert_int_equal(s.count[p], pk_portset_has(&ports, PK_TCP, p) ? 1 : 0);
             assert_int_equal(s.open_state, PK_PORT_OPEN);
         }
     }

@@ -10,14 +10,14 @@
 
 #include "portkit/error.h"
 #include "portkit/registry.h"
-#include "portkit/spec.h"
+#include "portkit/portrange.h"
 
 static void
 ok(const char *s, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
 {
-    struct pk_spec spec;
+    struct pk_portrange spec;
     const char *why = NULL;
-    int rc = pk_spec_parse(s, strlen(s), &spec, &why);
+    int rc = pk_portrange_parse(s, strlen(s), &spec, &why);
     if (rc != 0)
         fail_msg("'%s' refused: %s", s, why ? why : "(no reason)");
     assert_int_equal(spec.lo, lo);
@@ -29,9 +29,9 @@ ok(const char *s, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
 static void
 bad(const char *s, int err, const char *reason)
 {
-    struct pk_spec spec = {.lo = 4242};
+    struct pk_portrange spec = {.lo = 4242};
     const char *why = NULL;
-    int rc = pk_spec_parse(s, strlen(s), &spec, &why);
+    int rc = pk_portrange_parse(s, strlen(s), &spec, &why);
     if (rc != err)
         fail_msg("'%s': expected %s, got %d (%s)", s, pk_errname(err), rc, why ? why : "");
     assert_non_null(why);
@@ -87,18 +87,18 @@ static void
 test_length_and_nul(void **state)
 {
     (void)state;
-    struct pk_spec spec;
+    struct pk_portrange spec;
     const char *why;
     char big[100];
     memset(big, '1', sizeof(big));
-    assert_int_equal(pk_spec_parse(big, sizeof(big), &spec, &why), PK_EMSGSIZE);
+    assert_int_equal(pk_portrange_parse(big, sizeof(big), &spec, &why), PK_EMSGSIZE);
     /* An embedded NUL within the given length is not silently cut off. */
-    assert_int_equal(pk_spec_parse("22\0/tcp", 7, &spec, &why), PK_EINVAL);
+    assert_int_equal(pk_portrange_parse("22\0/tcp", 7, &spec, &why), PK_EINVAL);
     /* Only len bytes are read: "80" out of "801". */
-    assert_int_equal(pk_spec_parse("801", 2, &spec, &why), 0);
+    assert_int_equal(pk_portrange_parse("801", 2, &spec, &why), 0);
     assert_int_equal(spec.lo, 80);
     /* why may be NULL. */
-    assert_int_equal(pk_spec_parse("x", 1, &spec, NULL), PK_EINVAL);
+    assert_int_equal(pk_portrange_parse("x", 1, &spec, NULL), PK_EINVAL);
 }
 
 int

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "portkit/registry.h"
-#include "../../lib/registry_int.h"
+#include "../../lib/registry/registry_int.h"
 
 #define MAX_FILE (64u << 20)
 #define MAX_RECS 200000u

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "portkit/buf.h"
-#include "portkit/host.h"
+#include "json.h"
+#include "portkit/policy.h"
 #include "portkit/registry.h"
 
 /* Exit statuses (PRODUCT.md): */
@@ -31,7 +31,7 @@ struct cli {
     struct pk_buf out; /* stdout, written by cli_flush() */
     bool out_failed;   /* stdout failed once (reported); later output is dropped */
     bool host_read;
-    struct pk_host_ports host; /* read on first use: cli_host() */
+    struct pk_port_policy host; /* read on first use: cli_host() */
 };
 
 struct pk_cmd {
@@ -53,7 +53,7 @@ int cli_flush(struct cli *cli);
 int cli_maybe_flush(struct cli *cli);
 
 /* Returns the host's port policy, reading it once. */
-const struct pk_host_ports *cli_host(struct cli *cli);
+const struct pk_port_policy *cli_host(struct cli *cli);
 
 /* SGR colour codes; each returns "" when colour is off. */
 const char *cli_c(const struct cli *cli, const char *sgr);

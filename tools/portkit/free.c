@@ -9,7 +9,7 @@
 #include <sys/random.h>
 
 #include "portkit/error.h"
-#include "portkit/spec.h"
+#include "portkit/portrange.h"
 #include "sockview.h"
 
 #define FREE_MAX 65536
@@ -64,9 +64,9 @@ parse_protos(const char *s)
 static int
 check(struct cli *cli, const char *arg, unsigned protos)
 {
-    struct pk_spec spec;
+    struct pk_portrange spec;
     const char *why = NULL;
-    if (pk_spec_parse(arg, strlen(arg), &spec, &why) < 0 || spec.lo != spec.hi) {
+    if (pk_portrange_parse(arg, strlen(arg), &spec, &why) < 0 || spec.lo != spec.hi) {
         cli_err("free: --check '%s': %s", arg, why ? why : "one port, not a range");
         return EXIT_USAGE;
     }
@@ -98,7 +98,7 @@ check(struct cli *cli, const char *arg, unsigned protos)
     const char *facts[6];
     char fbuf[3][128];
     size_t nf = 0;
-    const struct pk_host_ports *hp = cli_host(cli);
+    const struct pk_port_policy *hp = cli_host(cli);
     if (v.list.n && is_free)
         facts[nf++] = "only TIME-WAIT sockets: bind with SO_REUSEADDR";
     if (hp->have_unprivileged && port < hp->unprivileged_start) {
@@ -113,7 +113,7 @@ check(struct cli *cli, const char *arg, unsigned protos)
                  hp->ephemeral_lo, hp->ephemeral_hi);
         facts[nf++] = fbuf[1];
     }
-    if (pk_host_port_reserved(hp, port))
+    if (pk_port_policy_reserved(hp, port))
         facts[nf++] = "in ip_local_reserved_ports: never handed out as an ephemeral port";
     for (unsigned p = PK_TCP; p <= PK_UDP; p <<= 1) {
         const char *svc = (protos & p) ? sv_service(cli, port, p) : NULL;
@@ -196,9 +196,9 @@ run(struct cli *cli, int argc, char **argv)
                 return cli_usage(&cmd_free, "%.*s needs a value", (int)klen, a);
         }
         if (takes && strncmp(a, "--range", 7) == 0) {
-            struct pk_spec spec;
+            struct pk_portrange spec;
             const char *why = NULL;
-            if (pk_spec_parse(val, strlen(val), &spec, &why) < 0 || spec.has_proto ||
+            if (pk_portrange_parse(val, strlen(val), &spec, &why) < 0 || spec.has_proto ||
                 spec.lo == 0) {
                 cli_err("free: --range '%s': %s", val,
                         why              ? why
@@ -246,12 +246,12 @@ run(struct cli *cli, int argc, char **argv)
         goto out;
     }
     mark_used(u, &v);
-    const struct pk_host_ports *hp = cli_host(cli);
+    const struct pk_port_policy *hp = cli_host(cli);
     size_t n = 0;
     for (unsigned port = lo; port <= hi; port++) {
         if (hp->have_ephemeral && port >= hp->ephemeral_lo && port <= hp->ephemeral_hi)
             continue;
-        if (pk_host_port_reserved(hp, port))
+        if (pk_port_policy_reserved(hp, port))
             continue;
         bool ok = true;
         for (unsigned p = PK_TCP; p <= PK_UDP && ok; p <<= 1)

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "portkit/error.h"
-#include "portkit/spec.h"
+#include "portkit/portrange.h"
 
 #define LABEL_WIDTH 14
 #define WRAP_AT 100
@@ -129,7 +129,7 @@ field(struct cli *cli, const char *label, const char *value)
 static void
 host_lines(struct cli *cli, unsigned port)
 {
-    const struct pk_host_ports *hp = cli_host(cli);
+    const struct pk_port_policy *hp = cli_host(cli);
     unsigned start = hp->have_unprivileged ? hp->unprivileged_start : 1024;
     pk_buf_printf(&cli->out, "  %-*s", LABEL_WIDTH, "this host");
     if (port < start)
@@ -146,7 +146,7 @@ host_lines(struct cli *cli, unsigned port)
         pk_buf_printf(&cli->out, "%s the ephemeral range %u-%u",
                       port >= hp->ephemeral_lo && port <= hp->ephemeral_hi ? "inside" : "outside",
                       hp->ephemeral_lo, hp->ephemeral_hi);
-    if (pk_host_port_reserved(hp, port))
+    if (pk_port_policy_reserved(hp, port))
         pk_buf_puts(&cli->out, "; reserved (ip_local_reserved_ports)");
     pk_buf_putc(&cli->out, '\n');
 }
@@ -390,9 +390,9 @@ note_json(const struct pk_note *n, void *arg)
  * written as literals and records and notes come pre-rendered from the cache.
  */
 static void
-port_json(struct cli *cli, unsigned port, const struct pk_spec *spec, bool here)
+port_json(struct cli *cli, unsigned port, const struct pk_portrange *spec, bool here)
 {
-    const struct pk_host_ports *hp = cli_host(cli);
+    const struct pk_port_policy *hp = cli_host(cli);
     struct pk_buf *b = &cli->out;
     if (!cache.recs) {
         cache.recs = calloc(pk_registry_count(cli->reg), sizeof(*cache.recs));
@@ -421,7 +421,7 @@ port_json(struct cli *cli, unsigned port, const struct pk_spec *spec, bool here)
         else
             PUT_LIT(b, ",\"ephemeral\":false");
     }
-    if (pk_host_port_reserved(hp, port))
+    if (pk_port_policy_reserved(hp, port))
         PUT_LIT(b, ",\"reserved\":true},\"protocols\":[");
     else
         PUT_LIT(b, ",\"reserved\":false},\"protocols\":[");
@@ -463,7 +463,7 @@ port_json(struct cli *cli, unsigned port, const struct pk_spec *spec, bool here)
 }
 
 static void
-port_text(struct cli *cli, unsigned port, const struct pk_spec *spec, bool here)
+port_text(struct cli *cli, unsigned port, const struct pk_portrange *spec, bool here)
 {
     enum pk_range_class rc = pk_range_class_of(port);
     pk_buf_printf(&cli->out, "%sPort %u%s\n", cli_c(cli, C_BOLD), port, cli_c(cli, C_RESET));
@@ -497,7 +497,7 @@ port_text(struct cli *cli, unsigned port, const struct pk_spec *spec, bool here)
  * Notes touching the range follow.
  */
 static void
-range_text(struct cli *cli, const struct pk_spec *spec)
+range_text(struct cli *cli, const struct pk_portrange *spec)
 {
     pk_buf_printf(&cli->out, "%s%-13s %-6s %-11s %-18s %s%s\n", cli_c(cli, C_BOLD), "PORTS",
                   "PROTO", "STATUS", "SERVICE", "DESCRIPTION", cli_c(cli, C_RESET));
@@ -613,9 +613,9 @@ bad_spec(struct cli *cli, const char *input, size_t len, size_t lineno, int err,
 static int
 show(struct cli *cli, const char *input, size_t len, size_t lineno, bool *first, bool here)
 {
-    struct pk_spec spec;
+    struct pk_portrange spec;
     const char *why;
-    int err = pk_spec_parse(input, len, &spec, &why);
+    int err = pk_portrange_parse(input, len, &spec, &why);
     if (err < 0)
         return bad_spec(cli, input, len, lineno, err, why);
     if (cli->json) {

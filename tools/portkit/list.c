@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "portkit/spec.h"
+#include "portkit/portrange.h"
 #include "table.h"
 
 static void
@@ -70,10 +70,10 @@ run(struct cli *cli, int argc, char **argv)
             return cli_usage(&cmd_list, "%s: unknown option", cli_bad_option(argv, optind));
         }
     }
-    struct pk_spec spec = {.lo = 0, .hi = PK_PORT_MAX, .protos = PK_PROTO_ALL};
+    struct pk_portrange spec = {.lo = 0, .hi = PK_PORT_MAX, .protos = PK_PROTO_ALL};
     if (optind < argc) {
         const char *why;
-        if (pk_spec_parse(argv[optind], strlen(argv[optind]), &spec, &why) < 0) {
+        if (pk_portrange_parse(argv[optind], strlen(argv[optind]), &spec, &why) < 0) {
             cli_err("list: %s: %s", argv[optind], why);
             return EXIT_USAGE;
         }

@@ -12,10 +12,7 @@
 
 #include "cli.h"
 #include "portkit/error.h"
-
-#ifndef PORTKIT_VERSION
-#define PORTKIT_VERSION "0.1.0"
-#endif
+#include "portkit/version.h"
 
 /* The subcommand table: adding a subcommand means adding its file and one line here. */
 static const struct pk_cmd *const commands[] = {
@@ -102,11 +99,11 @@ cli_maybe_flush(struct cli *cli)
     return cli->out.len >= CLI_FLUSH_AT || cli->out.err ? cli_flush(cli) : 0;
 }
 
-const struct pk_host_ports *
+const struct pk_port_policy *
 cli_host(struct cli *cli)
 {
     if (!cli->host_read) {
-        pk_host_ports_read(cli->procroot, &cli->host);
+        pk_port_policy_read(cli->procroot, &cli->host);
         cli->host_read = true;
     }
     return &cli->host;
@@ -265,7 +262,7 @@ main(int argc, char **argv)
             print_help(stdout);
             return EXIT_FOUND;
         } else if (strcmp(a, "--version") == 0) {
-            printf("portkit %s\n", PORTKIT_VERSION);
+            printf("portkit %s\n", pk_version());
             return EXIT_FOUND;
         } else {
             i++;

@@ -16,10 +16,11 @@
 
 #include "cli.h"
 #include "portkit/error.h"
-#include "portkit/portspec.h"
+#include "portkit/portset.h"
 #include "portkit/scan.h"
-#include "portkit/scan_out.h"
+#include "report.h"
 #include "portkit/target.h"
+#include "portkit/version.h"
 
 #define LIST_MAX 25           /* a state with more ports than this on a host is summarised */
 #define FILE_MAX (64u << 20)  /* largest -iL / --excludefile read */
@@ -426,8 +427,8 @@ parse_time_ms(const char *opt, const char *v, unsigned *out)
 static bool
 parse_ports(struct cli *cli, const char *opt, const char *spec, struct pk_portset *set)
 {
-    struct pk_portspec_err e;
-    int rc = pk_portspec_parse(cli->reg, spec, 1u << PK_PS_TCP, set, &e);
+    struct pk_portset_err e;
+    int rc = pk_portset_parse(cli->reg, spec, PK_TCP, set, &e);
     if (rc == 0)
         return true;
     if (rc == PK_ENOMEM) {
@@ -746,7 +747,7 @@ run_scan(struct cli *cli, int argc, char **argv)
         const char *svc = getenv("PORTKIT_NMAP_SERVICES");
         if (!svc)
             svc = "/usr/share/nmap/nmap-services";
-        if (pk_portset_top(cli->reg, *svc ? svc : NULL, PK_PS_TCP, top ? (unsigned)top : 1000,
+        if (pk_portset_top(cli->reg, *svc ? svc : NULL, PK_TCP, top ? (unsigned)top : 1000,
                            ports) < 0) {
             cli_err("--top-ports: out of memory");
             rc = EXIT_RUNTIME;
@@ -758,11 +759,11 @@ run_scan(struct cli *cli, int argc, char **argv)
             goto out;
         pk_portset_subtract(ports, xports);
     }
-    if (pk_portset_count(ports, PK_PS_UDP)) {
+    if (pk_portset_count(ports, PK_UDP)) {
         cli_err("-p %s: UDP ports given, but only TCP connect scanning is supported", portspec);
         goto out;
     }
-    if (pk_portset_count(ports, PK_PS_TCP) == 0) {
+    if (pk_portset_count(ports, PK_TCP) == 0) {
         if (xportspec)
             cli_err("--exclude-ports %s: no TCP ports left to scan", xportspec);
         else
@@ -823,7 +824,7 @@ run_scan(struct cli *cli, int argc, char **argv)
     pk_buf_init(&xml, REPORT_MAX);
     pk_buf_init(&grep, REPORT_MAX);
     pk_buf_init(&normal, REPORT_MAX);
-    struct pk_report_info info = {args, "0.1.0", t0, t1, st.elapsed, ports, x.nhosts};
+    struct pk_report_info info = {args, pk_version(), t0, t1, st.elapsed, ports, x.nhosts};
     bool table = !cli->json && !(out.xml && strcmp(out.xml, "-") == 0) &&
                  !(out.grep && strcmp(out.grep, "-") == 0) &&
                  !(out.normal && strcmp(out.normal, "-") == 0);
@@ -871,7 +872,7 @@ run_scan(struct cli *cli, int argc, char **argv)
         pk_json_key(&j, "summary");
         pk_json_obj_begin(&j);
         pk_json_key_int(&j, "hosts", (long long)x.nhosts);
-        pk_json_key_int(&j, "ports", (long long)pk_portset_count(ports, PK_PS_TCP));
+        pk_json_key_int(&j, "ports", (long long)pk_portset_count(ports, PK_TCP));
         pk_json_key_int(&j, "pairs", (long long)st.total);
         pk_json_key_int(&j, "open", (long long)st.states[PK_PORT_OPEN]);
         pk_json_key_int(&j, "closed", (long long)st.states[PK_PORT_CLOSED]);

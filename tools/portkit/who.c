@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "portkit/error.h"
-#include "portkit/spec.h"
+#include "portkit/portrange.h"
 #include "sockview.h"
 
 /* Runs "portkit who PORT[/PROTO] [-4] [-6] [--netns NAME|PID]". Returns the exit status. */
@@ -33,9 +33,9 @@ run(struct cli *cli, int argc, char **argv)
     }
     if (!portarg)
         return cli_usage(&cmd_who, "no port given");
-    struct pk_spec spec;
+    struct pk_portrange spec;
     const char *why = NULL;
-    if (pk_spec_parse(portarg, strlen(portarg), &spec, &why) < 0) {
+    if (pk_portrange_parse(portarg, strlen(portarg), &spec, &why) < 0) {
         cli_err("who: '%s': %s", portarg, why ? why : "bad port");
         return EXIT_USAGE;
     }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#ifndef PORTKIT_HOST_H
-#define PORTKIT_HOST_H
+#ifndef PORTKIT_POLICY_H
+#define PORTKIT_POLICY_H
 
 /*
  * This host's port policy as the kernel states it under /proc/sys/net/ipv4: the ephemeral
@@ -8,8 +8,11 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include "portkit/common.h"
 
-struct pk_host_ports {
+PK_BEGIN_DECLS
+
+struct pk_port_policy {
     bool have_ephemeral;
     unsigned ephemeral_lo;
     unsigned ephemeral_hi;
@@ -25,9 +28,11 @@ struct pk_host_ports {
  * file is missing or malformed have their have_ flag false. Returns 0, or PK_EINVAL when
  * procroot is too long.
  */
-int pk_host_ports_read(const char *procroot, struct pk_host_ports *out);
+PK_API int pk_port_policy_read(const char *procroot, struct pk_port_policy *out);
 
 /* Returns true when port is in the kernel's reserved list. */
-bool pk_host_port_reserved(const struct pk_host_ports *hp, unsigned port);
+PK_API bool pk_port_policy_reserved(const struct pk_port_policy *hp, unsigned port);
+
+PK_END_DECLS
 
 #endif

@@ -9,31 +9,7 @@
 #include <sys/socket.h>
 
 #include "portkit/registry.h"
-#include "portkit/scan_out.h"
-
-/* Appends s escaped for an XML attribute value; control characters become a space. */
-static void
-xml_attr(struct pk_buf *b, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '&':
-            pk_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            pk_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            pk_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            pk_buf_puts(b, "&quot;");
-            break;
-        default:
-            pk_buf_putc(b, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
-        }
-    }
-}
+#include "report.h"
 
 /* Writes t as nmap's timestr ("Sun Nov 22 02:15:58 2026"). */
 static void
@@ -49,22 +25,22 @@ pk_report_xml_begin(struct pk_buf *b, const struct pk_report_info *in)
 {
     char ts[64], services[1 << 12];
     timestr(ts, sizeof(ts), in->start);
-    size_t need = pk_portset_format(in->ports, PK_PS_TCP, services, sizeof(services));
+    size_t need = pk_portset_format(in->ports, PK_TCP, services, sizeof(services));
     pk_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n");
     pk_buf_puts(b, "<nmaprun scanner=\"nmap\" profile_name=\"portkit\" args=\"");
-    xml_attr(b, in->args ? in->args : "");
+    pk_buf_xml_str(b, in->args ? in->args : "");
     pk_buf_printf(b,
                   "\" start=\"%lld\" startstr=\"%s\" version=\"%s\" xmloutputversion=\"1.05\">\n",
                   (long long)in->start, ts, in->version);
     pk_buf_printf(b, "<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"%zu\" services=\"",
-                  pk_portset_count(in->ports, PK_PS_TCP));
+                  pk_portset_count(in->ports, PK_TCP));
     if (need < sizeof(services)) {
         pk_buf_puts(b, services);
     } else {
         /* Too long for the stack copy: format it again into a heap buffer. */
         char *big = malloc(need + 1);
         if (big)
-            pk_portset_format(in->ports, PK_PS_TCP, big, need + 1);
+            pk_portset_format(in->ports, PK_TCP, big, need + 1);
         pk_buf_puts(b, big ? big : "");
         free(big);
     }
@@ -85,7 +61,7 @@ pk_report_xml_host(struct pk_buf *b, const struct pk_report_host *h)
     pk_buf_puts(b, "<hostnames>\n");
     if (h->target->name) {
         pk_buf_puts(b, "<hostname name=\"");
-        xml_attr(b, h->target->name);
+        pk_buf_xml_str(b, h->target->name);
         pk_buf_puts(b, "\" type=\"user\"/>\n");
     }
     pk_buf_puts(b, "</hostnames>\n<ports>");
@@ -109,7 +85,7 @@ pk_report_xml_host(struct pk_buf *b, const struct pk_report_host *h)
                       p->port, pk_port_state_name(p->state), pk_scan_reason_name(p->reason));
         if (p->service) {
             pk_buf_puts(b, "<service name=\"");
-            xml_attr(b, p->service);
+            pk_buf_xml_str(b, p->service);
             pk_buf_puts(b, "\" method=\"table\" conf=\"3\"/>");
         }
         pk_buf_puts(b, "</port>\n");

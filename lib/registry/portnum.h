@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#ifndef PORTKIT_SPEC_INT_H
-#define PORTKIT_SPEC_INT_H
+#ifndef PORTKIT_PORTNUM_H
+#define PORTKIT_PORTNUM_H
 
 /*
  * Parses a decimal port in s..e (leading zeros allowed), for the spec parsers of lib/spec.c

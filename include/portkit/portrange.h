@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#ifndef PORTKIT_SPEC_H
-#define PORTKIT_SPEC_H
+#ifndef PORTKIT_PORTRANGE_H
+#define PORTKIT_PORTRANGE_H
 
 /*
  * Port specs as the lookup command takes them: "PORT", "PORT/PROTO", "LO-HI" and
@@ -8,8 +8,11 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include "portkit/common.h"
 
-struct pk_spec {
+PK_BEGIN_DECLS
+
+struct pk_portrange {
     unsigned lo;
     unsigned hi;     /* equal to lo for a single port */
     unsigned protos; /* the protocol named, or PK_PROTO_ALL when none */
@@ -22,6 +25,9 @@ struct pk_spec {
  * at a short static English phrase naming what is wrong ("port number out of range
  * (0-65535)"). *out is set only on success.
  */
-int pk_spec_parse(const char *s, size_t len, struct pk_spec *out, const char **why);
+PK_API int pk_portrange_parse(const char *s, size_t len, struct pk_portrange *out,
+                              const char **why);
+
+PK_END_DECLS
 
 #endif

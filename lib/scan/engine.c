@@ -1032,7 +1032,7 @@ pk_scan_run(const struct pk_scan_opts *o, struct pk_scan_stats *stout)
         return PK_EINVAL;
 
     uint64_t nhosts = pk_targets_count(o->targets);
-    size_t nports = pk_portset_count(o->ports, PK_PS_TCP);
+    size_t nports = pk_portset_count(o->ports, PK_TCP);
     if (nports && nhosts > UINT64_MAX / nports)
         return PK_EINVAL;
     uint64_t npairs = nhosts * nports;
@@ -1041,7 +1041,7 @@ pk_scan_run(const struct pk_scan_opts *o, struct pk_scan_stats *stout)
         return PK_ENOMEM;
     size_t k = 0;
     for (unsigned p = 0; p <= PK_PORT_MAX; p++)
-        if (pk_portset_has(o->ports, PK_PS_TCP, p))
+        if (pk_portset_has(o->ports, PK_TCP, p))
             ports[k++] = (uint16_t)p;
 
     unsigned fdcap = fd_budget();

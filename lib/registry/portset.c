@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "portkit/error.h"
-#include "portkit/portspec.h"
-#include "spec_int.h"
+#include "portkit/portset.h"
+#include "portnum.h"
 
 #define SPEC_MAX (1u << 20) /* longest spec accepted, in bytes */
 #define NAME_MAX_ 64        /* longest service name or pattern */
@@ -19,59 +19,58 @@ pk_portset_clear(struct pk_portset *s)
     memset(s, 0, sizeof(*s));
 }
 
-/* Adds ports lo..hi of protocol proto to s. Ignores a bad proto or range. */
 void
-pk_portset_add(struct pk_portset *s, int proto, unsigned lo, unsigned hi)
+pk_portset_add(struct pk_portset *s, unsigned proto, unsigned lo, unsigned hi)
 {
-    if (proto < 0 || proto >= PK_PS_NPROTO || hi > PK_PORT_MAX)
+    int k = pk_proto_index(proto);
+    if (k < 0 || hi > PK_PORT_MAX)
         return;
     for (unsigned p = lo; p <= hi; p++)
-        s->bits[proto][p >> 3] |= (uint8_t)(1u << (p & 7));
+        s->bits[k][p >> 3] |= (uint8_t)(1u << (p & 7));
 }
 
-/* Removes ports lo..hi of protocol proto from s. Ignores a bad proto or range. */
 void
-pk_portset_remove(struct pk_portset *s, int proto, unsigned lo, unsigned hi)
+pk_portset_remove(struct pk_portset *s, unsigned proto, unsigned lo, unsigned hi)
 {
-    if (proto < 0 || proto >= PK_PS_NPROTO || hi > PK_PORT_MAX)
+    int k = pk_proto_index(proto);
+    if (k < 0 || hi > PK_PORT_MAX)
         return;
     for (unsigned p = lo; p <= hi; p++)
-        s->bits[proto][p >> 3] &= (uint8_t) ~(1u << (p & 7));
+        s->bits[k][p >> 3] &= (uint8_t) ~(1u << (p & 7));
 }
 
-/* Returns true when port of protocol proto is in s. */
 bool
-pk_portset_has(const struct pk_portset *s, int proto, unsigned port)
+pk_portset_has(const struct pk_portset *s, unsigned proto, unsigned port)
 {
-    if (proto < 0 || proto >= PK_PS_NPROTO || port > PK_PORT_MAX)
+    int k = pk_proto_index(proto);
+    if (k < 0 || port > PK_PORT_MAX)
         return false;
-    return s->bits[proto][port >> 3] & (1u << (port & 7));
+    return s->bits[k][port >> 3] & (1u << (port & 7));
 }
 
-/* Returns the number of ports of protocol proto in s. */
 size_t
-pk_portset_count(const struct pk_portset *s, int proto)
+pk_portset_count(const struct pk_portset *s, unsigned proto)
 {
     size_t n = 0;
-    if (proto < 0 || proto >= PK_PS_NPROTO)
+    int k = pk_proto_index(proto);
+    if (k < 0)
         return 0;
     for (size_t i = 0; i < sizeof(s->bits[0]); i++)
-        n += (size_t)__builtin_popcount(s->bits[proto][i]);
+        n += (size_t)__builtin_popcount(s->bits[k][i]);
     return n;
 }
 
-/* Removes from s every port that is in x. */
 void
 pk_portset_subtract(struct pk_portset *s, const struct pk_portset *x)
 {
-    for (int p = 0; p < PK_PS_NPROTO; p++)
+    for (int p = 0; p < PK_NPROTO; p++)
         for (size_t i = 0; i < sizeof(s->bits[0]); i++)
             s->bits[p][i] &= (uint8_t)~x->bits[p][i];
 }
 
 /* Records what went wrong with the item at s..e of spec. Returns err. */
 static int
-fail(struct pk_portspec_err *err, const char *spec, const char *s, const char *e, const char *why,
+fail(struct pk_portset_err *err, const char *spec, const char *s, const char *e, const char *why,
      int code)
 {
     if (err) {
@@ -98,16 +97,9 @@ looks_like_name(const char *s, const char *e)
     return alpha;
 }
 
-/* Maps a pk_proto bit to a pk_portset_proto index, or -1. */
-static int
-ps_proto(unsigned proto)
-{
-    return proto == PK_TCP ? PK_PS_TCP : proto == PK_UDP ? PK_PS_UDP : -1;
-}
-
 /*
  * Adds the ports of every record named name (a pattern when it holds * or ?) for the
- * protocols in protos (pk_portset_proto bits). Returns the number of ports added.
+ * protocols in protos (pk_proto bits). Returns the number of ports added.
  */
 static size_t
 add_names(const struct pk_registry *reg, const char *name, unsigned protos, struct pk_portset *s)
@@ -126,10 +118,9 @@ add_names(const struct pk_registry *reg, const char *name, unsigned protos, stru
             if (pk_record_get(reg, id, &r) < 0 || (r.flags & PK_REC_NOPORT) ||
                 r.status != PK_ASSIGNED)
                 continue;
-            int p = ps_proto(r.proto);
-            if (p < 0 || !(protos & (1u << p)) || fnmatch(name, r.service, FNM_CASEFOLD) != 0)
+            if (!(protos & r.proto) || fnmatch(name, r.service, FNM_CASEFOLD) != 0)
                 continue;
-            pk_portset_add(s, p, r.port_lo, r.port_hi);
+            pk_portset_add(s, r.proto, r.port_lo, r.port_hi);
             n += r.port_hi - r.port_lo + 1u;
         }
         return n;
@@ -137,10 +128,9 @@ add_names(const struct pk_registry *reg, const char *name, unsigned protos, stru
     struct pk_cursor c;
     pk_name_lookup(reg, name, &c);
     while (pk_cursor_next(&c, &r)) {
-        int p = ps_proto(r.proto);
-        if ((r.flags & PK_REC_NOPORT) || p < 0 || !(protos & (1u << p)))
+        if ((r.flags & PK_REC_NOPORT) || !(protos & r.proto))
             continue;
-        pk_portset_add(s, p, r.port_lo, r.port_hi);
+        pk_portset_add(s, r.proto, r.port_lo, r.port_hi);
         n += r.port_hi - r.port_lo + 1u;
     }
     return n;
@@ -149,7 +139,7 @@ add_names(const struct pk_registry *reg, const char *name, unsigned protos, stru
 /* Parses one item s..e (no prefix) into *set for protos. Returns 0 or a negative pk_errno. */
 static int
 parse_item(const struct pk_registry *reg, const char *spec, const char *s, const char *e,
-           unsigned protos, struct pk_portset *set, struct pk_portspec_err *err)
+           unsigned protos, struct pk_portset *set, struct pk_portset_err *err)
 {
     if (s == e)
         return fail(err, spec, s, e, "empty port list item", PK_EINVAL);
@@ -181,8 +171,8 @@ parse_item(const struct pk_registry *reg, const char *spec, const char *s, const
             return fail(err, spec, s, e, "not a port number or service name", PK_EINVAL);
         }
     }
-    for (int p = 0; p < PK_PS_NPROTO; p++)
-        if (protos & (1u << p))
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1)
+        if (protos & p)
             pk_portset_add(set, p, (unsigned)lo, (unsigned)hi);
     return 0;
 
@@ -198,8 +188,8 @@ name:
 }
 
 int
-pk_portspec_parse(const struct pk_registry *reg, const char *spec, unsigned default_protos,
-                  struct pk_portset *out, struct pk_portspec_err *err)
+pk_portset_parse(const struct pk_registry *reg, const char *spec, unsigned default_protos,
+                 struct pk_portset *out, struct pk_portset_err *err)
 {
     size_t len = strlen(spec);
     if (len == 0)
@@ -221,9 +211,9 @@ pk_portspec_parse(const struct pk_registry *reg, const char *spec, unsigned defa
         if (e - p >= 2 && p[1] == ':') {
             char c = p[0];
             if (c == 'T' || c == 't')
-                protos = 1u << PK_PS_TCP;
+                protos = PK_TCP;
             else if (c == 'U' || c == 'u')
-                protos = 1u << PK_PS_UDP;
+                protos = PK_UDP;
             else {
                 rc =
                     fail(err, spec, p, e, "unknown protocol prefix (T: or U:)", PK_EPROTONOSUPPORT);
@@ -245,7 +235,7 @@ out:
 }
 
 size_t
-pk_portset_format(const struct pk_portset *s, int proto, char *buf, size_t cap)
+pk_portset_format(const struct pk_portset *s, unsigned proto, char *buf, size_t cap)
 {
     size_t n = 0;
     char tmp[16];
@@ -330,15 +320,16 @@ read_nmap_services(const char *path, const char *proto, struct rank *ranks)
 }
 
 int
-pk_portset_top(const struct pk_registry *reg, const char *nmap_services, int proto, unsigned n,
+pk_portset_top(const struct pk_registry *reg, const char *nmap_services, unsigned proto, unsigned n,
                struct pk_portset *out)
 {
-    if (proto < 0 || proto >= PK_PS_NPROTO || n > PK_PORT_MAX + 1u)
+    /* Port 0 is never among the top ports: it is scanned only when named. */
+    if ((proto != PK_TCP && proto != PK_UDP) || n > PK_PORT_MAX)
         return PK_EINVAL;
     struct rank *ranks = calloc(PK_PORT_MAX + 1, sizeof(*ranks));
     if (!ranks)
         return PK_ENOMEM;
-    unsigned pkproto = proto == PK_PS_TCP ? PK_TCP : PK_UDP;
+    unsigned pkproto = proto;
     for (unsigned p = 0; p <= PK_PORT_MAX; p++) {
         ranks[p].port = p;
         ranks[p].freq = -1;
@@ -355,7 +346,8 @@ pk_portset_top(const struct pk_registry *reg, const char *nmap_services, int pro
         }
         ranks[p].score = score;
     }
-    read_nmap_services(nmap_services, proto == PK_PS_TCP ? "tcp" : "udp", ranks);
+    read_nmap_services(nmap_services, pk_proto_name(proto), ranks);
+    ranks[0].freq = -2; /* below every other port, whatever nmap-services says */
     qsort(ranks, PK_PORT_MAX + 1, sizeof(*ranks), cmp_rank);
     for (unsigned i = 0; i < n; i++)
         pk_portset_add(out, proto, ranks[i].port, ranks[i].port);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "portkit/error.h"
+#include "portkit/version.h"
 
 const char *
 pk_strerror(int err)
@@ -27,4 +28,10 @@ pk_errname(int err)
 #undef PK__ERRNAME
     }
     return "EUNKNOWN";
+}
+
+const char *
+pk_version(void)
+{
+    return PK_VERSION_STRING;
 }

@@ -125,6 +125,19 @@ pk_status_of(const struct pk_registry *reg, unsigned port, unsigned proto)
     return (enum pk_status)reg->recs[c.ids[0]].status;
 }
 
+const char *
+pk_service_name(const struct pk_registry *reg, unsigned port, unsigned proto)
+{
+    struct pk_cursor c;
+    struct pk_record r;
+    if (pk_lookup(reg, port, proto, &c) <= 0)
+        return NULL;
+    while (pk_cursor_next(&c, &r))
+        if (r.status == PK_ASSIGNED && r.service[0])
+            return r.service;
+    return NULL;
+}
+
 /* Compares s with the already lowercased key, folding ASCII case in s. */
 static int
 cmp_folded(const char *s, const char *key)
@@ -397,20 +410,21 @@ pk_range_class_of(unsigned port)
     return PK_RANGE_DYNAMIC;
 }
 
+/* The protocol names, by pk_proto_index(): the one table of them. */
+static const char *const proto_names[PK_NPROTO] = {"tcp", "udp", "sctp", "dccp"};
+
 const char *
 pk_proto_name(unsigned proto)
 {
-    static const char *names[] = {"tcp", "udp", "sctp", "dccp"};
     int i = pk_proto_index(proto);
-    return i < 0 ? NULL : names[i];
+    return i < 0 ? NULL : proto_names[i];
 }
 
 unsigned
 pk_proto_from_name(const char *name, size_t len)
 {
-    static const char *names[] = {"tcp", "udp", "sctp", "dccp"};
     for (unsigned i = 0; i < PK_NPROTO; i++) {
-        const char *n = names[i];
+        const char *n = proto_names[i];
         size_t k = 0;
         while (k < len && n[k] && (name[k] | 0x20) == n[k])
             k++;

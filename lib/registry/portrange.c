@@ -3,8 +3,8 @@
 
 #include "portkit/error.h"
 #include "portkit/registry.h"
-#include "portkit/spec.h"
-#include "spec_int.h"
+#include "portkit/portrange.h"
+#include "portnum.h"
 
 long
 pk__port_num(const char *s, const char *e)
@@ -30,7 +30,7 @@ fail(const char **why, const char *msg, int err)
 }
 
 int
-pk_spec_parse(const char *s, size_t len, struct pk_spec *out, const char **why)
+pk_portrange_parse(const char *s, size_t len, struct pk_portrange *out, const char **why)
 {
     if (len == 0)
         return fail(why, "empty port spec", PK_EINVAL);

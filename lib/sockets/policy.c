@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "portkit/error.h"
-#include "portkit/host.h"
-#include "host_int.h"
+#include "portkit/policy.h"
+#include "policy_int.h"
 
 #define SMALL_FILE 16384
 
@@ -70,8 +70,8 @@ at_end(const char *p)
 }
 
 int
-pk__host_ports_parse(const char *range, const char *unpriv, const char *reserved,
-                     struct pk_host_ports *out)
+pk__port_policy_parse(const char *range, const char *unpriv, const char *reserved,
+                     struct pk_port_policy *out)
 {
     const char *p;
     unsigned a, b;
@@ -128,7 +128,7 @@ pk__host_ports_parse(const char *range, const char *unpriv, const char *reserved
 }
 
 int
-pk_host_ports_read(const char *procroot, struct pk_host_ports *out)
+pk_port_policy_read(const char *procroot, struct pk_port_policy *out)
 {
     char range[256], unpriv[256], reserved[SMALL_FILE];
 
@@ -139,11 +139,11 @@ pk_host_ports_read(const char *procroot, struct pk_host_ports *out)
                          sizeof(unpriv)) > 0;
     bool hs = read_small(procroot, "sys/net/ipv4/ip_local_reserved_ports", reserved,
                          sizeof(reserved)) >= 0;
-    return pk__host_ports_parse(hr ? range : NULL, hu ? unpriv : NULL, hs ? reserved : NULL, out);
+    return pk__port_policy_parse(hr ? range : NULL, hu ? unpriv : NULL, hs ? reserved : NULL, out);
 }
 
 bool
-pk_host_port_reserved(const struct pk_host_ports *hp, unsigned port)
+pk_port_policy_reserved(const struct pk_port_policy *hp, unsigned port)
 {
     return port <= 65535 && hp->have_reserved && (hp->reserved[port / 8] & (1u << (port % 8)));
 }

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef PORTKIT_CORE_JSON_H
+#define PORTKIT_CORE_JSON_H
+
+/* Internal to the library: the output layer (lib/out) is its only user outside lib/core. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "portkit/buf.h"
+
+/*
+ * A JSON object writer on top of a pk_buf: keeps track of commas. Nesting up to 16 levels.
+ * Usage: pk_json_obj_begin(&j); pk_json_key_str(&j, "k", "v"); ... pk_json_obj_end(&j);
+ */
+struct pk_json {
+    struct pk_buf *b;
+    int depth;
+    bool need_comma[16];
+};
+
+void pk_json_init(struct pk_json *j, struct pk_buf *b);
+void pk_json_obj_begin(struct pk_json *j);
+void pk_json_obj_end(struct pk_json *j);
+void pk_json_arr_begin(struct pk_json *j);
+void pk_json_arr_end(struct pk_json *j);
+/* Writes "key": (key is a trusted ASCII name, not escaped) and leaves the writer expecting a value
+ * (begin an object or array, or a pk_json_val_* call). */
+void pk_json_key(struct pk_json *j, const char *key);
+void pk_json_val_str(struct pk_json *j, const char *s);
+void pk_json_val_strn(struct pk_json *j, const char *s, size_t len);
+void pk_json_val_int(struct pk_json *j, long long v);
+void pk_json_val_bool(struct pk_json *j, bool v);
+void pk_json_val_null(struct pk_json *j);
+/* Appends n bytes of already-formed JSON (an object rendered earlier) as the next value. */
+void pk_json_val_raw(struct pk_json *j, const char *json, size_t n);
+void pk_json_key_str(struct pk_json *j, const char *key, const char *s);
+void pk_json_key_int(struct pk_json *j, const char *key, long long v);
+void pk_json_key_bool(struct pk_json *j, const char *key, bool v);
+
+#endif
