@@ -305,6 +305,7 @@ out:
 
 const struct pk_cmd cmd_free = {
     .name = "free",
+    .summary = "free ports for a new service, or whether a port is free to bind",
     .usage = "free [COUNT] [--range LO-HI] [--proto tcp|udp|both] [--lowest] | free --check PORT",
     .run = run,
 };

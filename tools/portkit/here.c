@@ -75,3 +75,17 @@ here_section(struct cli *cli, unsigned port, unsigned protos, struct pk_json *j)
     sv_free(&v);
     return n;
 }
+
+void
+here_section_hook(const struct pk_out *o, enum pk_page_format fmt, void *arg)
+{
+    const struct here_arg *ha = arg;
+    (void)o; /* o->b is ha->cli->out */
+    if (fmt == PK_PAGE_JSON) {
+        struct pk_json j;
+        pk_json_init(&j, &ha->cli->out);
+        here_section(ha->cli, ha->port, ha->protos, &j);
+    } else if (fmt == PK_PAGE_TEXT) {
+        here_section(ha->cli, ha->port, ha->protos, NULL);
+    }
+}

@@ -91,6 +91,7 @@ run(struct cli *cli, int argc, char **argv)
 
 const struct pk_cmd cmd_ls = {
     .name = "ls",
+    .summary = "listening TCP and bound UDP sockets of this host, with owners",
     .usage = "ls [-t] [-u] [-4] [-6] [--all] [--netns NAME|PID]",
     .run = run,
 };

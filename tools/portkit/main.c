@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * portkit: everything about a port number. main() handles the global options, picks the
- * subcommand (a port spec with none means "info") and owns stdout.
+ * portkit: everything about a port number. main() handles the global options that come
+ * before the subcommand, picks the subcommand (a port spec with none means "info") and owns
+ * stdout.
  */
 #include <errno.h>
-#include <limits.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +18,11 @@
 #include "portkit/version.h"
 
 /* The subcommand table: adding a subcommand means adding its file and one line here. */
-static const struct pk_cmd *const commands[] = {
-    &cmd_info, &cmd_search, &cmd_name, &cmd_list, &cmd_scan, &cmd_ls, &cmd_who, &cmd_free,
+const struct pk_cmd *const cli_commands[] = {
+    &cmd_info, &cmd_search, &cmd_name, &cmd_list, &cmd_ls,
+    &cmd_who,  &cmd_free,   &cmd_scan, &cmd_help,
 };
+const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
 static void
 print_help(FILE *f)
@@ -25,9 +30,10 @@ print_help(FILE *f)
     fputs("usage: portkit [--json] [--color=auto|always|never] COMMAND [ARGS]\n"
           "       portkit PORT[/PROTO]...      same as 'portkit info'\n\ncommands:\n",
           f);
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  portkit %s\n", commands[i]->usage);
-    fputs("\nExit status: 0 found, 1 nothing found, 2 bad input, 3 runtime failure.\n"
+    for (size_t i = 0; i < cli_ncommands; i++)
+        fprintf(f, "  %-8s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+    fputs("\n'portkit COMMAND --help' or 'portkit help COMMAND' gives a command's options.\n"
+          "Exit status: 0 found, 1 nothing found, 2 bad input, 3 runtime failure.\n"
           "See portkit(1) for details.\n",
           f);
 }
@@ -35,30 +41,49 @@ print_help(FILE *f)
 void
 cli_err(const char *fmt, ...)
 {
-    char msg[1024];
+    struct pk_buf msg, b;
     va_list ap;
+    /* Formatted whole, however long: the reason at the end of a long message is kept. */
+    pk_buf_init(&msg, 1u << 20);
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    char small[512];
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
-    struct pk_buf b;
-    pk_buf_init(&b, 4096);
+    if (n >= 0 && (size_t)n < sizeof(small)) {
+        pk_buf_puts(&msg, small);
+    } else if (n >= 0) {
+        char *big = malloc((size_t)n + 1);
+        if (big) {
+            va_start(ap, fmt);
+            vsnprintf(big, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+            pk_buf_puts(&msg, big);
+            free(big);
+        } else {
+            pk_buf_puts(&msg, small);
+        }
+    }
+    pk_buf_init(&b, 4u << 20);
     pk_buf_puts(&b, "portkit: ");
-    pk_buf_term_str(&b, msg, true);
+    pk_buf_term_str(&b, msg.data ? msg.data : "out of memory", true);
     pk_buf_putc(&b, '\n');
     if (b.data)
         fputs(b.data, stderr);
+    else
+        fputs("portkit: out of memory\n", stderr);
     pk_buf_free(&b);
+    pk_buf_free(&msg);
 }
 
 int
 cli_usage(const struct pk_cmd *cmd, const char *fmt, ...)
 {
-    char msg[1024];
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    cli_err("%s: %s (usage: portkit %s)", cmd->name, msg, cmd->usage);
+    cli_err("%s: %s (see portkit %s --help)", cmd->name, msg, cmd->name);
     return EXIT_USAGE;
 }
 
@@ -109,6 +134,20 @@ cli_host(struct cli *cli)
     return &cli->host;
 }
 
+void
+cli_settle(struct cli *cli)
+{
+    const char *nc = getenv("NO_COLOR");
+    bool tty = isatty(STDOUT_FILENO);
+    cli->color = cli->color_mode == CLI_COLOR_ALWAYS ||
+                 (cli->color_mode == CLI_COLOR_AUTO && !(nc && *nc) && tty && !cli->json);
+    cli->o.b = &cli->out;
+    cli->o.reg = cli->reg;
+    cli->o.width = pk_out_width(STDOUT_FILENO);
+    cli->o.flags = (cli->color ? PK_OUT_COLOR : 0) | (tty ? PK_OUT_TRUNCATE : 0) |
+                   (cli->verbose ? PK_OUT_VERBOSE : 0);
+}
+
 const char *
 cli_c(const struct cli *cli, const char *sgr)
 {
@@ -125,31 +164,6 @@ cli_c(const struct cli *cli, const char *sgr)
     return "";
 }
 
-void
-cli_text(struct cli *cli, const char *s)
-{
-    pk_buf_term_str(&cli->out, s, true);
-}
-
-bool
-cli_parse_count(const char *opt, const char *value, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    if (!value || !*value || *value < '0' || *value > '9') {
-        cli_err("%s: '%s': not a positive number", opt, value ? value : "");
-        return false;
-    }
-    unsigned long v = strtoul(value, &end, 10);
-    if (*end || errno == ERANGE || v == 0 || v > max) {
-        cli_err("%s: '%s': %s (1-%lu)", opt, value, *end ? "not a positive number" : "out of range",
-                max);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 const char *
 cli_bad_option(char **argv, int ind)
 {
@@ -162,140 +176,170 @@ cli_bad_option(char **argv, int ind)
     return argv[ind - 1];
 }
 
-int
-cli_each_stdin_line(struct cli *cli, int (*fn)(struct cli *, const struct cli_line *, void *),
-                    void *arg)
+/* Finds a subcommand by name. */
+static const struct pk_cmd *
+find_command(const char *name)
 {
-    enum { CHUNK = 1 << 16 };
-    static char buf[CHUNK + CLI_LINE_MAX + 1];
-    size_t have = 0;
-    size_t number = 0;
-    bool skipping = false; /* inside a line already passed on as too long */
-    int rc = 0;
-
-    for (;;) {
-        ssize_t n = read(STDIN_FILENO, buf + have, CHUNK);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            cli_err("standard input: %s", strerror(errno));
-            return -1;
-        }
-        size_t end = have + (size_t)n;
-        size_t start = 0;
-        for (;;) {
-            char *nl = memchr(buf + start, '\n', end - start);
-            if (!nl && n > 0 && end - start <= CLI_LINE_MAX)
-                break; /* need more input for this line */
-            size_t linelen = nl ? (size_t)(nl - buf) - start : end - start;
-            if (!nl && linelen == 0)
-                break;
-            struct cli_line line = {.text = buf + start, .len = linelen};
-            line.too_long = linelen > CLI_LINE_MAX;
-            if (line.too_long)
-                line.len = CLI_LINE_MAX;
-            /* The line's bytes are not needed again once handed over, so its end can be
-             * overwritten in place (buf has room for the terminator after a full chunk). */
-            buf[start + line.len] = '\0';
-            if (!line.too_long && line.len > 0 && line.text[line.len - 1] == '\r')
-                line.text[--line.len] = '\0';
-            if (!skipping) {
-                line.number = ++number;
-                rc = fn(cli, &line, arg);
-            }
-            if (rc)
-                return rc;
-            if (nl) {
-                skipping = false;
-                start = (size_t)(nl - buf) + 1;
-            } else {
-                /* Over-long line: passed on once, the rest of it is dropped. */
-                skipping = true;
-                start = end;
-            }
-        }
-        have = end - start;
-        memmove(buf, buf + start, have);
-        if (cli_flush(cli) < 0)
-            return -1;
-        if (n == 0)
-            return 0;
-    }
+    for (size_t i = 0; i < cli_ncommands; i++)
+        if (strcmp(name, cli_commands[i]->name) == 0)
+            return cli_commands[i];
+    return NULL;
 }
 
-/* Removes argv[i] from the argument list. */
-static void
-drop_arg(int *argc, char **argv, int i)
+/* portkit help [COMMAND]: the global help, or a command's full options. */
+static int
+run_help(struct cli *cli, int argc, char **argv)
 {
-    memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(*argv));
-    (*argc)--;
+    (void)cli;
+    if (argc < 2) {
+        print_help(stdout);
+        return EXIT_FOUND;
+    }
+    if (argc > 2)
+        return cli_usage(&cmd_help, "one command at a time");
+    const struct pk_cmd *cmd = find_command(argv[1]);
+    if (!cmd) {
+        cli_err("help: '%s': no such command (see portkit --help)", argv[1]);
+        return EXIT_USAGE;
+    }
+    cli_help(stdout, cmd);
+    return EXIT_FOUND;
+}
+
+const struct pk_cmd cmd_help = {
+    .name = "help",
+    .usage = "help [COMMAND]",
+    .summary = "the commands, or one command's options",
+    .run = run_help,
+};
+
+/* Picks a UTF-8 character set for display widths: the user's locale when it is one, else
+ * C.UTF-8. Output is UTF-8 whatever the locale. */
+static void
+pick_locale(void)
+{
+    const char *cs = setlocale(LC_CTYPE, "") ? nl_langinfo(CODESET) : "";
+    if (strcmp(cs, "UTF-8") != 0)
+        setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+/* Parses the global options before the subcommand. Returns the index of the first
+ * argument after them, or -(exit status + 1) when main should exit. */
+static int
+global_options(struct cli *cli, int argc, char **argv)
+{
+    enum { O_JSON = 256, O_COLOR, O_NOCOLOR, O_VERSION };
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, O_JSON},
+        {"color", required_argument, NULL, O_COLOR},
+        {"colour", required_argument, NULL, O_COLOR},
+        {"no-color", no_argument, NULL, O_NOCOLOR},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 0;
+    opterr = 0;
+    for (;;) {
+        int at = optind ? optind : 1;
+        /* "portkit -1" is a (bad) port, not an option. */
+        if (at < argc && argv[at][0] == '-' && argv[at][1] >= '0' && argv[at][1] <= '9')
+            return at;
+        int c = getopt_long(argc, argv, "+:h", longopts, NULL);
+        switch (c) {
+        case -1:
+            /* "--" ends the options; what follows is a command or a port. */
+            if (optind > at && strcmp(argv[optind - 1], "--") == 0)
+                return -(optind + 1000);
+            return optind;
+        case O_JSON:
+            cli->json = true;
+            break;
+        case O_COLOR:
+            if (!strcmp(optarg, "auto"))
+                cli->color_mode = CLI_COLOR_AUTO;
+            else if (!strcmp(optarg, "always"))
+                cli->color_mode = CLI_COLOR_ALWAYS;
+            else if (!strcmp(optarg, "never"))
+                cli->color_mode = CLI_COLOR_NEVER;
+            else {
+                cli_err("--color '%s': expected auto, always or never", optarg);
+                return -(EXIT_USAGE + 1);
+            }
+            break;
+        case O_NOCOLOR:
+            cli->color_mode = CLI_COLOR_NEVER;
+            break;
+        case 'h':
+            print_help(stdout);
+            return -(EXIT_FOUND + 1);
+        case O_VERSION:
+            printf("portkit %s\n", pk_version());
+            return -(EXIT_FOUND + 1);
+        case ':':
+            cli_err("%s needs a value (see portkit --help)", argv[optind - 1]);
+            return -(EXIT_USAGE + 1);
+        default:
+            if (optopt && optopt < 256)
+                cli_err("-%c: unknown option (see portkit --help)", optopt);
+            else
+                cli_err("%s: unknown option (see portkit --help)", argv[optind - 1]);
+            return -(EXIT_USAGE + 1);
+        }
+    }
 }
 
 int
 main(int argc, char **argv)
 {
     struct cli cli = {0};
-    const char *color = "auto";
 
+    pick_locale();
     cli.reg = pk_registry_builtin();
     cli.procroot = getenv("PORTKIT_PROCROOT");
     if (!cli.procroot || !*cli.procroot)
         cli.procroot = "/proc";
     pk_buf_init(&cli.out, CLI_OUT_MAX);
+    cli_settle(&cli);
 
-    /* Global options may stand anywhere before "--". */
-    for (int i = 1; i < argc;) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0)
-            break;
-        if (strcmp(a, "--json") == 0) {
-            cli.json = true;
-        } else if (strncmp(a, "--color=", 8) == 0 || strncmp(a, "--colour=", 9) == 0) {
-            color = strchr(a, '=') + 1;
-            if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {
-                cli_err("%s: expected auto, always or never", a);
-                return EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--no-color") == 0) {
-            color = "never";
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            print_help(stdout);
-            return EXIT_FOUND;
-        } else if (strcmp(a, "--version") == 0) {
-            printf("portkit %s\n", pk_version());
-            return EXIT_FOUND;
-        } else {
-            i++;
-            continue;
-        }
-        drop_arg(&argc, argv, i);
+    int first = global_options(&cli, argc, argv);
+    bool dashdash = false;
+    if (first <= -1000) {
+        first = -first - 1000;
+        dashdash = true;
+    } else if (first < 0) {
+        return -first - 1;
     }
-    const char *nc = getenv("NO_COLOR");
-    cli.color = strcmp(color, "always") == 0 ||
-                (strcmp(color, "auto") == 0 && !(nc && *nc) && isatty(STDOUT_FILENO) && !cli.json);
-
-    if (argc < 2) {
+    if (first >= argc) {
         print_help(stderr);
         return EXIT_USAGE;
     }
-    const struct pk_cmd *cmd = NULL;
-    int first = 1;
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i]->name) == 0)
-            cmd = commands[i], first = 2;
-    if (!cmd) {
-        /* "portkit 721", "portkit -": a port spec. Anything else that isn't one is a typo
-         * of a command or a bad spec; info reports it as a bad spec. */
-        if (argv[1][0] != '-' || argv[1][1] == '\0' || (argv[1][1] >= '0' && argv[1][1] <= '9'))
-            cmd = &cmd_info;
-        else {
-            cli_err("%s: unknown option or command (see portkit --help)", argv[1]);
-            return EXIT_USAGE;
+    const struct pk_cmd *cmd = dashdash ? NULL : find_command(argv[first]);
+    int rc;
+    if (cmd) {
+        /* Subcommands see argv[0] as their name, getopt style. */
+        argv[first] = (char *)cmd->name;
+        rc = cmd->run(&cli, argc - first, argv + first);
+    } else {
+        /* "portkit 721", "portkit -- 22": port specs for info, which also reports a typo
+         * of a command as a bad spec. After "--" everything is a spec. */
+        cmd = &cmd_info;
+        int n = argc - first + 1 + (dashdash ? 1 : 0);
+        char **av = calloc((size_t)n + 1, sizeof(*av));
+        if (!av) {
+            cli_err("out of memory");
+            return EXIT_RUNTIME;
         }
+        av[0] = (char *)cmd->name;
+        int k = 1;
+        static char dd[] = "--";
+        if (dashdash)
+            av[k++] = dd;
+        for (int i = first; i < argc; i++)
+            av[k++] = argv[i];
+        rc = cmd->run(&cli, k, av);
+        free(av);
     }
-    /* Subcommands see argv[0] as their name, getopt style. */
-    argv[first - 1] = (char *)cmd->name;
-    int rc = cmd->run(&cli, argc - first + 1, argv + first - 1);
     /* A failed standard output outranks what the command found. */
     if ((cli_flush(&cli) < 0 || cli.out_failed) && rc < EXIT_RUNTIME)
         rc = EXIT_RUNTIME;

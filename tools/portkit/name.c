@@ -3,22 +3,38 @@
 #include <string.h>
 
 #include "cli.h"
-#include "table.h"
+#include "portkit/error.h"
+
+#define NAME_MAX_LEN 255
+
+static int
+on_opt(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx)
+{
+    (void)cli, (void)id, (void)arg, (void)p, (void)ctx;
+    return 0;
+}
 
 static int
 run(struct cli *cli, int argc, char **argv)
 {
-    int i = 1;
-    if (i < argc && strcmp(argv[i], "--") == 0)
-        i++;
-    if (i >= argc)
+    int n, rc = cli_parse(cli, &cmd_name, argc, argv, on_opt, NULL, &n);
+    if (rc)
+        return rc == CLI_HELP_SHOWN ? EXIT_FOUND : rc;
+    if (n == 0)
         return cli_usage(&cmd_name, "no service name given");
-    int rc = EXIT_FOUND;
-    table_head(cli);
-    for (; i < argc; i++) {
+    size_t ncols;
+    const struct pk_col *cols = pk_out_record_cols(&ncols);
+    struct pk_table *t = NULL;
+    if (!cli->json && pk_table_new(cols, ncols, &t) < 0) {
+        cli_err("name: %s", pk_strerror(PK_ENOMEM));
+        return EXIT_RUNTIME;
+    }
+    rc = EXIT_FOUND;
+    for (int i = 1; i <= n; i++) {
         size_t len = strlen(argv[i]);
-        if (len == 0 || len > 255 || argv[i][0] == '-') {
-            cli_err("name: '%s': not a service name", argv[i]);
+        if (len == 0 || len > NAME_MAX_LEN) {
+            cli_err("name: '%.64s%s': %s", argv[i], len > 64 ? "..." : "",
+                    len ? "too long for a service name (255 bytes at most)" : "empty service name");
             rc = EXIT_USAGE;
             continue;
         }
@@ -31,17 +47,25 @@ run(struct cli *cli, int argc, char **argv)
         }
         struct pk_record r;
         while (pk_cursor_next(&c, &r)) {
-            if (cli->json)
-                out_record_json(cli, &r, 0);
-            else
-                table_row(cli, &r, 0, 0, 0);
+            if (cli->json) {
+                pk_out_record_json(&cli->o, &r, 0);
+                pk_buf_putc(&cli->out, '\n');
+            } else {
+                pk_out_record_row(t, &r, 0, 0, 0);
+            }
         }
     }
+    if (t && pk_table_rows(t) && pk_table_render(t, &cli->o, 0) < 0 && rc < EXIT_RUNTIME) {
+        cli_err("name: %s", pk_strerror(PK_ENOMEM));
+        rc = EXIT_RUNTIME;
+    }
+    pk_table_free(t);
     return rc;
 }
 
 const struct pk_cmd cmd_name = {
     .name = "name",
     .usage = "name NAME...",
+    .summary = "every port and protocol of a service name or alias (case-insensitive)",
     .run = run,
 };

@@ -514,10 +514,11 @@ join_args(int argc, char **argv)
 static int run_scan(struct cli *cli, int argc, char **argv);
 
 const struct pk_cmd cmd_scan = {
-    "scan",
-    "scan [-p PORTS|--top-ports N|-F] [--exclude-ports PORTS] [--open] [-oX|-oG FILE] "
-    "[-oA BASE] [--rate N] [--retries N] [--timeout T] [--shard K/N --seed S] TARGET...",
-    run_scan,
+    .name = "scan",
+    .usage = "scan [-p PORTS|--top-ports N|-F] [--exclude-ports PORTS] [--open] [-oX|-oG FILE] "
+             "[-oA BASE] [--rate N] [--retries N] [--timeout T] [--shard K/N --seed S] TARGET...",
+    .summary = "which TCP ports are open on hosts you may scan (connect scan, nmap's options)",
+    .run = run_scan,
 };
 
 /*
@@ -616,7 +617,7 @@ run_scan(struct cli *cli, int argc, char **argv)
                 goto out;
             portspec = v;
         } else if (VAL("--top-ports", false)) {
-            if (!v || !cli_parse_count("--top-ports", v, PK_PORT_MAX + 1ul, &top))
+            if (!v || !cli_parse_count("--top-ports", v, PK_PORT_MAX, &top))
                 goto out;
         } else if (VAL("-iL", true)) {
             if (!v || ntargetfiles == 16)

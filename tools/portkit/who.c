@@ -76,6 +76,7 @@ run(struct cli *cli, int argc, char **argv)
 
 const struct pk_cmd cmd_who = {
     .name = "who",
+    .summary = "who holds a local port: sockets and their processes",
     .usage = "who PORT[/PROTO] [-t] [-u] [-4] [-6] [--netns NAME|PID]",
     .run = run,
 };

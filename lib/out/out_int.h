@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef PORTKIT_OUT_INT_H
+#define PORTKIT_OUT_INT_H
+
+/* Shared by the serializers of lib/out. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json.h"
+#include "portkit/out.h"
+#include "portkit/page.h"
+
+/* Writes record r (protocol hint proto) as the next value of j, from the cache when o has
+ * one. */
+void pk__out_record(struct pk_json *j, const struct pk_out *o, const struct pk_record *r,
+                    unsigned proto);
+
+/* Writes note n as the next value of j, from the cache when o has one. */
+void pk__out_note(struct pk_json *j, const struct pk_out *o, const struct pk_note *n);
+
+/* Writes protos as a JSON array of names, the next value of j. */
+void pk__out_protos(struct pk_json *j, unsigned protos);
+
+/* Appends n spaces to b. */
+void pk__out_pad(struct pk_buf *b, size_t n);
+
+/*
+ * Appends untrusted text escaped for the terminal and wrapped: the first line starts at
+ * column col, continuation lines are indented by indent, lines end before column wrap (a
+ * word longer than a line goes whole). Runs of blanks become one space.
+ */
+void pk__out_wrapped(struct pk_buf *b, const char *text, size_t col, size_t indent, size_t wrap);
+
+/* The column text wraps at for o: its width when known (at most 100), else 100. */
+size_t pk__out_wrap_width(const struct pk_out *o);
+
+/* The IANA columns after the description, with their text labels and JSON keys. */
+struct pk__field {
+    const char *label;
+    const char *key;
+    size_t off; /* of the const char * in struct pk_record */
+};
+extern const struct pk__field pk__record_fields[];
+extern const size_t pk__nrecord_fields;
+
+/* Returns field i of r. */
+const char *pk__record_field(const struct pk_record *r, size_t i);
+
+/* Appends the notes of one kind under their heading ("History"), labelled with their ports,
+ * values at column vcol. */
+void pk__out_notes_text(const struct pk_out *o, const struct pk_note *notes, size_t n,
+                        enum pk_note_kind kind, size_t vcol);
+
+/* Returns col widened to fit the port labels of the notes (indent 2), within the limit. */
+size_t pk__out_notes_column(const struct pk_note *notes, size_t n, size_t col);
+
+/* Collects the notes touching lo..hi for protos into *out (malloc'd, narrowest first).
+ * Returns 0 or PK_ENOMEM. */
+int pk__out_notes_of(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
+                     struct pk_note **out, size_t *n);
+
+/* Writes "lo" or "lo-hi" into buf (16 bytes). */
+void pk__ports_str(char *buf, size_t cap, unsigned lo, unsigned hi);
+
+/* The ports of IANA's three ranges, "0-1023" etc. */
+const char *pk__range_bounds(enum pk_range_class rc);
+
+#endif

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The port page as text: a labelled list. Labels (range, this host, record names, IANA
+ * column names, note ports) share one value column, as wide as the longest label needs up to
+ * LABEL_MAX; a longer label stands on its own line with its value below, in that column.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "out_int.h"
+#include "utf8.h"
+
+#define LABEL_MAX 20 /* columns before the value column, at most */
+
+/* Width of a label as it is shown (escaped for the terminal). */
+static size_t
+label_width(const char *s)
+{
+    struct pk_buf b;
+    pk_buf_init(&b, 256);
+    pk_buf_term_str(&b, s, true);
+    size_t w = b.data ? pk__text_width(b.data, b.len) : 0;
+    if (b.err)
+        w = LABEL_MAX;
+    pk_buf_free(&b);
+    return w;
+}
+
+/* The text of a record's label: its service name ("-" for none) and its ports when it covers
+ * a range. */
+static void
+record_label(const struct pk_record *r, char *buf, size_t cap)
+{
+    if (r->flags & PK_REC_RANGE)
+        snprintf(buf, cap, "%s (%u-%u)", *r->service ? r->service : "-", r->port_lo, r->port_hi);
+    else
+        snprintf(buf, cap, "%s", *r->service ? r->service : "-");
+}
+
+/* The label of a note: "721-731/tcp". */
+static void
+note_label(const struct pk_note *n, char *buf, size_t cap)
+{
+    struct pk_buf b;
+    char ports[16];
+    pk__ports_str(ports, sizeof(ports), n->port_lo, n->port_hi);
+    pk_buf_init(&b, cap - 1);
+    pk_buf_puts(&b, ports);
+    pk_buf_putc(&b, '/');
+    pk_out_protos_text(&b, n->protos);
+    snprintf(buf, cap, "%s", b.data ? b.data : ports);
+    pk_buf_free(&b);
+}
+
+size_t
+pk__out_notes_column(const struct pk_note *notes, size_t n, size_t col)
+{
+    char label[64];
+    for (size_t i = 0; i < n; i++) {
+        note_label(&notes[i], label, sizeof(label));
+        size_t w = 2 + strlen(label);
+        if (w > col && w <= LABEL_MAX)
+            col = w;
+    }
+    return col;
+}
+
+/* Returns the value column of the page: every label's indent and width, plus two spaces. */
+static size_t
+value_column(const struct pk_page *page)
+{
+    char label[320];
+    size_t col = 2 + strlen("this host");
+    for (size_t i = 0; i < page->nproto; i++) {
+        const struct pk_page_proto *pp = &page->proto[i];
+        struct pk_cursor c = pp->records;
+        struct pk_record r;
+        while (pp->shown && pk_cursor_next(&c, &r)) {
+            record_label(&r, label, sizeof(label));
+            size_t w = 2 + label_width(label);
+            if (w > col && w <= LABEL_MAX)
+                col = w;
+            for (size_t f = 0; f < pk__nrecord_fields; f++) {
+                w = 4 + strlen(pk__record_fields[f].label);
+                if (*pk__record_field(&r, f) && w > col)
+                    col = w;
+            }
+        }
+    }
+    return pk__out_notes_column(page->notes, page->nnotes, col) + 2;
+}
+
+/*
+ * Appends "label  value" with the label at column indent (untrusted when escape is set)
+ * and the value, wrapped, at column vcol; a label that reaches the value column stands on
+ * its own line.
+ */
+static void
+field(const struct pk_out *o, size_t indent, const char *label, enum pk_style st, bool escape,
+      const char *value, size_t vcol)
+{
+    struct pk_buf *b = o->b;
+    pk__out_pad(b, indent);
+    pk_buf_puts(b, pk_out_sgr(o, st));
+    size_t before = b->len;
+    if (escape)
+        pk_buf_term_str(b, label, true);
+    else
+        pk_buf_puts(b, label);
+    size_t w = b->err ? 0 : pk__text_width(b->data + before, b->len - before);
+    pk_buf_puts(b, pk_out_sgr_end(o, st));
+    if (indent + w + 2 > vcol) {
+        pk_buf_putc(b, '\n');
+        pk__out_pad(b, vcol);
+    } else {
+        pk__out_pad(b, vcol - indent - w);
+    }
+    pk__out_wrapped(b, value, vcol, vcol, pk__out_wrap_width(o));
+    pk_buf_putc(b, '\n');
+}
+
+/* The "this host" lines: privilege, the ephemeral range, the reserved ports. */
+static void
+host_lines(const struct pk_out *o, const struct pk_page *page, size_t vcol)
+{
+    const struct pk_port_policy *pol = page->policy;
+    struct pk_buf *b = o->b;
+    char line[256];
+    unsigned port = page->port;
+    if (!pol)
+        return;
+    unsigned start = pol->have_unprivileged ? pol->unprivileged_start : 1024;
+    const char *dflt = pol->have_unprivileged ? "" : ", the default";
+    if (port == 0) {
+        if (pol->have_ephemeral)
+            snprintf(line, sizeof(line),
+                     "binding port 0 asks the kernel for a free port from the ephemeral range "
+                     "%u-%u",
+                     pol->ephemeral_lo, pol->ephemeral_hi);
+        else
+            snprintf(line, sizeof(line), "binding port 0 asks the kernel for a free port");
+        field(o, 2, "this host", PK_STYLE_NONE, false, line, vcol);
+        return;
+    }
+    if (port < start)
+        snprintf(line, sizeof(line), "binding needs privilege (ports below %u%s)", start, dflt);
+    else
+        snprintf(line, sizeof(line), "any user may bind it (unprivileged from %u%s)", start, dflt);
+    field(o, 2, "this host", PK_STYLE_NONE, false, line, vcol);
+    if (!pol->have_ephemeral)
+        snprintf(line, sizeof(line), "ephemeral range unknown");
+    else
+        snprintf(line, sizeof(line), "%s the ephemeral range %u-%u",
+                 port >= pol->ephemeral_lo && port <= pol->ephemeral_hi ? "inside" : "outside",
+                 pol->ephemeral_lo, pol->ephemeral_hi);
+    pk__out_pad(b, vcol);
+    pk_buf_puts(b, line);
+    if (pk_port_policy_reserved(pol, port))
+        pk_buf_puts(b, "; reserved (ip_local_reserved_ports)");
+    pk_buf_putc(b, '\n');
+}
+
+/* One record under its protocol: name and description, then its other IANA columns. */
+static void
+record_text(const struct pk_out *o, const struct pk_record *r, size_t vcol)
+{
+    char label[320];
+    record_label(r, label, sizeof(label));
+    field(o, 2, label, PK_STYLE_BOLD, true, r->description, vcol);
+    for (size_t i = 0; i < pk__nrecord_fields; i++) {
+        const char *v = pk__record_field(r, i);
+        /* The contact is nearly always the assignee: said once. */
+        if (!*v || (pk__record_fields[i].off == offsetof(struct pk_record, contact) &&
+                    strcmp(v, r->assignee) == 0))
+            continue;
+        field(o, 4, pk__record_fields[i].label, PK_STYLE_DIM, false, v, vcol);
+    }
+}
+
+void
+pk__out_notes_text(const struct pk_out *o, const struct pk_note *notes, size_t n,
+                   enum pk_note_kind kind, size_t vcol)
+{
+    static const char *const heads[] = {"Unofficial uses", "History", "Abuse reports"};
+    char label[64];
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (notes[i].kind != kind)
+            continue;
+        if (!any)
+            pk_buf_printf(o->b, "\n%s%s%s\n", pk_out_sgr(o, PK_STYLE_BOLD), heads[kind],
+                          pk_out_sgr_end(o, PK_STYLE_BOLD));
+        any = true;
+        note_label(&notes[i], label, sizeof(label));
+        field(o, 2, label, PK_STYLE_NONE, false, notes[i].text, vcol);
+    }
+}
+
+void
+pk_out_page_text(const struct pk_out *o, const struct pk_page *page)
+{
+    struct pk_buf *b = o->b;
+    size_t vcol = value_column(page);
+    char line[64];
+    pk_buf_printf(b, "%sPort %u%s\n", pk_out_sgr(o, PK_STYLE_BOLD), page->port,
+                  pk_out_sgr_end(o, PK_STYLE_BOLD));
+    snprintf(line, sizeof(line), "%s (%s)", pk_range_class_name(page->range),
+             pk__range_bounds(page->range));
+    field(o, 2, "range", PK_STYLE_NONE, false, line, vcol);
+    host_lines(o, page, vcol);
+    for (size_t i = 0; i < page->nproto; i++) {
+        const struct pk_page_proto *pp = &page->proto[i];
+        if (!pp->shown)
+            continue;
+        enum pk_style st = pk_out_status_style(pp->status);
+        pk_buf_printf(b, "\n%s%-5s%s %s%s%s\n", pk_out_sgr(o, PK_STYLE_BOLD),
+                      pk_proto_name(pp->proto), pk_out_sgr_end(o, PK_STYLE_BOLD), pk_out_sgr(o, st),
+                      pk_status_name(pp->status), pk_out_sgr_end(o, st));
+        struct pk_cursor c = pp->records;
+        struct pk_record r;
+        while (pk_cursor_next(&c, &r))
+            record_text(o, &r, vcol);
+    }
+    for (int k = PK_NOTE_UNOFFICIAL; k <= PK_NOTE_ABUSE; k++)
+        pk__out_notes_text(o, page->notes, page->nnotes, (enum pk_note_kind)k, vcol);
+    if (page->extra)
+        page->extra(o, PK_PAGE_TEXT, page->extra_arg);
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Registry records, notes and errors as table rows, HTML and text (JSON is in out.c). */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "out_int.h"
+#include "portkit/error.h"
+
+const struct pk__field pk__record_fields[] = {
+    {"assignee", "assignee", offsetof(struct pk_record, assignee)},
+    {"contact", "contact", offsetof(struct pk_record, contact)},
+    {"registered", "registered", offsetof(struct pk_record, registered)},
+    {"modified", "modified", offsetof(struct pk_record, modified)},
+    {"reference", "reference", offsetof(struct pk_record, reference)},
+    {"service code", "service_code", offsetof(struct pk_record, service_code)},
+    {"unauthorized", "unauthorized", offsetof(struct pk_record, unauthorized)},
+    {"notes", "assignment_notes", offsetof(struct pk_record, notes)},
+};
+const size_t pk__nrecord_fields = sizeof(pk__record_fields) / sizeof(pk__record_fields[0]);
+
+const char *
+pk__record_field(const struct pk_record *r, size_t i)
+{
+    const char *const *v = (const char *const *)((const char *)r + pk__record_fields[i].off);
+    return *v;
+}
+
+enum { COL_PORT, COL_PROTO, COL_STATUS, COL_SERVICE, COL_DESC, NCOLS };
+
+static const struct pk_col record_cols[NCOLS] = {
+    {"PORT", 0}, {"PROTO", 0}, {"STATUS", 0}, {"SERVICE", 0}, {"DESCRIPTION", PK_COL_SHRINK},
+};
+
+const struct pk_col *
+pk_out_record_cols(size_t *ncols)
+{
+    *ncols = NCOLS;
+    return record_cols;
+}
+
+int
+pk_out_record_row(struct pk_table *t, const struct pk_record *r, unsigned protos, unsigned lo,
+                  unsigned hi)
+{
+    char ports[16], pr[32];
+    int rc = pk_table_row(t);
+    if (rc < 0)
+        return rc;
+    if (r && (r->flags & PK_REC_NOPORT))
+        snprintf(ports, sizeof(ports), "-");
+    else if (r)
+        pk__ports_str(ports, sizeof(ports), r->port_lo, r->port_hi);
+    else
+        pk__ports_str(ports, sizeof(ports), lo, hi);
+    struct pk_buf pb;
+    pk_buf_init(&pb, sizeof(pr) - 1);
+    pk_out_protos_text(&pb, protos ? protos : r ? r->proto : 0);
+    snprintf(pr, sizeof(pr), "%s", pb.len ? pb.data : "-");
+    pk_buf_free(&pb);
+    enum pk_status st = r ? r->status : PK_UNASSIGNED;
+    pk_table_cell(t, COL_PORT, ports, PK_STYLE_NONE);
+    pk_table_cell(t, COL_PROTO, pr, PK_STYLE_NONE);
+    pk_table_cell(t, COL_STATUS, pk_status_name(st), pk_out_status_style(st));
+    pk_table_cell(t, COL_SERVICE, r && *r->service ? r->service : "-", PK_STYLE_NONE);
+    rc =
+        (int)pk_table_cell(t, COL_DESC, r && *r->description ? r->description : "-", PK_STYLE_NONE);
+    return rc < 0 ? rc : 0;
+}
+
+int
+pk_out_note_row(struct pk_table *t, const struct pk_note *n)
+{
+    char ports[16];
+    int rc = pk_table_row(t);
+    if (rc < 0)
+        return rc;
+    pk__ports_str(ports, sizeof(ports), n->port_lo, n->port_hi);
+    struct pk_buf pb;
+    pk_buf_init(&pb, 64);
+    pk_out_protos_text(&pb, n->protos);
+    pk_table_cell(t, COL_PORT, ports, PK_STYLE_NONE);
+    pk_table_cell(t, COL_PROTO, pb.data, PK_STYLE_NONE);
+    pk_buf_free(&pb);
+    pk_table_cell(t, COL_STATUS, pk_note_kind_name(n->kind), PK_STYLE_NOTE);
+    pk_table_cell(t, COL_SERVICE, "-", PK_STYLE_NONE);
+    rc = (int)pk_table_cell(t, COL_DESC, n->text, PK_STYLE_NONE);
+    return rc < 0 ? rc : 0;
+}
+
+void
+pk_out_record_html(const struct pk_out *o, const struct pk_record *r)
+{
+    struct pk_buf *b = o->b;
+    char ports[16];
+    if (r->flags & PK_REC_NOPORT)
+        snprintf(ports, sizeof(ports), "-");
+    else
+        pk__ports_str(ports, sizeof(ports), r->port_lo, r->port_hi);
+    pk_buf_printf(b, "<tr class=\"%s\"><td>%s</td><td>", pk_status_name(r->status), ports);
+    pk_buf_puts(b, r->proto ? pk_proto_name(r->proto) : "-");
+    pk_buf_printf(b, "</td><td>%s</td><td>", pk_status_name(r->status));
+    if (*r->service) {
+        pk_buf_puts(b, "<a href=\"/name/");
+        pk_buf_html_str(b, r->service);
+        pk_buf_puts(b, "\">");
+        pk_buf_html_str(b, r->service);
+        pk_buf_puts(b, "</a>");
+    } else {
+        pk_buf_puts(b, "-");
+    }
+    pk_buf_puts(b, "</td><td>");
+    pk_buf_html_str(b, r->description);
+    pk_buf_puts(b, "</td></tr>\n");
+}
+
+void
+pk_out_note_html(const struct pk_out *o, const struct pk_note *n)
+{
+    struct pk_buf *b = o->b;
+    char ports[16];
+    pk__ports_str(ports, sizeof(ports), n->port_lo, n->port_hi);
+    pk_buf_printf(b, "<li class=\"note %s\"><span class=\"ports\">%s/", pk_note_kind_name(n->kind),
+                  ports);
+    pk_out_protos_text(b, n->protos);
+    pk_buf_puts(b, "</span> ");
+    pk_buf_html_str(b, n->text);
+    pk_buf_puts(b, "</li>\n");
+}
+
+void
+pk_out_error_json(const struct pk_out *o, const char *input, size_t len, int err,
+                  const char *message)
+{
+    struct pk_json j;
+    pk_json_init(&j, o->b);
+    pk_json_obj_begin(&j);
+    pk_json_key(&j, "input");
+    pk_json_val_strn(&j, input, len);
+    pk_json_key_str(&j, "error", pk_errname(err));
+    pk_json_key_str(&j, "message", message);
+    pk_json_obj_end(&j);
+}
+
+/* Appends at most 64 bytes of input for a message, escaped (a NUL byte as \x00). */
+static void
+error_input(struct pk_buf *b, const char *input, size_t len, bool html)
+{
+    size_t shown = len > 64 ? 64 : len;
+    if (shown == 0)
+        pk_buf_puts(b, "''");
+    for (size_t i = 0; i < shown;) {
+        /* Escape the text up to the next NUL byte, then the NUL itself. */
+        size_t n = strnlen(input + i, shown - i);
+        char part[65];
+        memcpy(part, input + i, n);
+        part[n] = '\0';
+        if (html)
+            pk_buf_html_str(b, part);
+        else
+            pk_buf_term_str(b, part, true);
+        i += n;
+        if (i < shown) {
+            pk_buf_puts(b, "\\x00");
+            i++;
+        }
+    }
+    if (len > shown)
+        pk_buf_puts(b, "...");
+}
+
+void
+pk_out_error_text(const struct pk_out *o, const char *input, size_t len, const char *message)
+{
+    error_input(o->b, input, len, false);
+    pk_buf_puts(o->b, ": ");
+    pk_buf_term_str(o->b, message, true);
+}
+
+void
+pk_out_error_html(const struct pk_out *o, const char *input, size_t len, const char *message)
+{
+    pk_buf_puts(o->b, "<p class=\"error\"><code>");
+    error_input(o->b, input, len, true);
+    pk_buf_puts(o->b, "</code>: ");
+    pk_buf_html_str(o->b, message);
+    pk_buf_puts(o->b, "</p>\n");
+}
