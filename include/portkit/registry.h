@@ -95,6 +95,41 @@ struct pk_registry;
 /* Returns the snapshot compiled into the library. Never NULL. */
 PK_API const struct pk_registry *pk_registry_builtin(void);
 
+/* What a registry is and where it came from. */
+struct pk_registry_info {
+    unsigned format;    /* image format version; 0 for the built-in tables */
+    bool builtin;       /* the snapshot compiled into the library */
+    const char *source; /* where the data came from: packages, a URL or a path */
+    const char *date;   /* IANA's date of the data (YYYY-MM-DD), or "" when unknown */
+    const char *built;  /* when the image was made (YYYY-MM-DDTHH:MM:SSZ), or "" */
+    size_t records;
+    size_t notes;
+};
+
+/* Fills *out with what reg says of itself. */
+PK_API void pk_registry_info(const struct pk_registry *reg, struct pk_registry_info *out);
+
+/*
+ * Opens the registry image of len bytes at data (8-byte aligned; it must outlive the
+ * registry), after checking its checksum and every bound: nothing in it is trusted before.
+ * Returns 0 and *out (close it with pk_registry_close()), PK_ENOMEM, or PK_EBADMSG with *why
+ * (when not NULL) pointing at a short static phrase naming what is wrong.
+ */
+PK_API int pk_registry_from_image(const void *data, size_t len, const struct pk_registry **out,
+                                  const char **why);
+
+/*
+ * Opens the registry image file at path, mapped read-only, checked as
+ * pk_registry_from_image() does. Returns 0 and *out, -errno when the file can't be read, or
+ * PK_EBADMSG with *why. The file is replaced, never rewritten, by whoever updates it (a
+ * rename), so the mapping stays valid.
+ */
+PK_API int pk_registry_open(const char *path, const struct pk_registry **out, const char **why);
+
+/* Unmaps and frees a registry from pk_registry_open() or pk_registry_from_image(). NULL and
+ * the built-in registry are ignored. */
+PK_API void pk_registry_close(const struct pk_registry *reg);
+
 /* Returns the number of records, and of notes, in reg. */
 PK_API size_t pk_registry_count(const struct pk_registry *reg);
 PK_API size_t pk_registry_note_count(const struct pk_registry *reg);
@@ -144,11 +179,22 @@ PK_API const char *pk_service_name(const struct pk_registry *reg, unsigned port,
 PK_API int pk_name_lookup(const struct pk_registry *reg, const char *name, struct pk_cursor *c);
 
 /*
- * Calls fn for every note that touches a port in lo..hi and a protocol in protos, in order of
- * first port. Stops early and returns fn's value when fn returns non-zero; returns 0 otherwise.
+ * Calls fn for every note that touches a port in lo..hi and a protocol in protos: for one port
+ * (lo == hi) narrowest range first (then by first port), as the port page shows them; for a
+ * range in order of first port. Stops early and returns fn's value when fn returns non-zero;
+ * returns 0 otherwise.
  */
 PK_API int pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
                         int (*fn)(const struct pk_note *note, void *arg), void *arg);
+
+/*
+ * Fills out[0..cap) with the notes touching port for a protocol in protos, narrowest range
+ * first (as the port page shows them). Returns how many there are, which may be over cap
+ * (call again with room for them all), or PK_EINVAL for a port over PK_PORT_MAX. Allocates
+ * nothing.
+ */
+PK_API int pk_port_notes(const struct pk_registry *reg, unsigned port, unsigned protos,
+                         struct pk_note *out, size_t cap);
 
 /* A search result: a registry record or a note, with its rank (higher is better). */
 struct pk_hit {

@@ -33,6 +33,34 @@ void pk_json_val_bool(struct pk_json *j, bool v);
 void pk_json_val_null(struct pk_json *j);
 /* Appends n bytes of already-formed JSON (an object rendered earlier) as the next value. */
 void pk_json_val_raw(struct pk_json *j, const char *json, size_t n);
+/* The comma before a value or member, when one is due. */
+static inline void
+pk_json_sep(struct pk_json *j)
+{
+    if (j->need_comma[j->depth])
+        pk_buf_putc(j->b, ',');
+    j->need_comma[j->depth] = true;
+}
+
+/* Appends n bytes of a whole trusted member ("\"range\":\"system\"") as the next member of the
+ * object open: the fast path of fixed keys and values. */
+static inline void
+pk_json_member_raw(struct pk_json *j, const char *member, size_t n)
+{
+    pk_json_sep(j);
+    pk_buf_put(j->b, member, n);
+}
+#define PK_JSON_MEMBER(j, lit) pk_json_member_raw((j), (lit), sizeof(lit) - 1)
+
+/* pk_json_key() for a key already quoted and followed by its colon, n bytes. */
+static inline void
+pk_json_key_raw(struct pk_json *j, const char *quoted, size_t n)
+{
+    pk_json_sep(j);
+    pk_buf_put(j->b, quoted, n);
+    j->need_comma[j->depth] = false;
+}
+#define PK_JSON_KEY(j, lit) pk_json_key_raw((j), "\"" lit "\":", sizeof(lit) + 2)
 void pk_json_key_str(struct pk_json *j, const char *key, const char *s);
 void pk_json_key_int(struct pk_json *j, const char *key, long long v);
 void pk_json_key_bool(struct pk_json *j, const char *key, bool v);

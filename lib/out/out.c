@@ -176,8 +176,32 @@ struct pk_out_cache {
     const struct pk_registry *reg;
     struct rendered *recs;
     struct rendered *notes;
+    /* Records that name no protocol (IANA's unassigned blocks mostly) show the protocol
+     * they were looked up under: one rendering per protocol, nrecs * PK_NPROTO. */
+    struct rendered *hinted;
     size_t nrecs, nnotes;
+    const struct pk_port_policy *pol; /* whose members polfrag holds */
+    char polfrag[8][192];             /* by the bits of pk__out_cached_policy() */
+    size_t polfrag_n[8];              /* 0: not formed yet */
 };
+
+const char *
+pk__out_cached_policy(const struct pk_out *o, const struct pk_port_policy *pol, unsigned bits,
+                      size_t (*fill)(const struct pk_port_policy *, unsigned, char *, size_t),
+                      size_t *n)
+{
+    struct pk_out_cache *c = o->cache;
+    if (!c || bits >= 8)
+        return NULL;
+    if (c->pol != pol) {
+        memset(c->polfrag_n, 0, sizeof(c->polfrag_n));
+        c->pol = pol;
+    }
+    if (!c->polfrag_n[bits])
+        c->polfrag_n[bits] = fill(pol, bits, c->polfrag[bits], sizeof(c->polfrag[bits]));
+    *n = c->polfrag_n[bits];
+    return *n ? c->polfrag[bits] : NULL;
+}
 
 int
 pk_out_cache_new(const struct pk_registry *reg, struct pk_out_cache **out)
@@ -190,7 +214,8 @@ pk_out_cache_new(const struct pk_registry *reg, struct pk_out_cache **out)
     c->nnotes = pk_registry_note_count(reg);
     c->recs = calloc(c->nrecs ? c->nrecs : 1, sizeof(*c->recs));
     c->notes = calloc(c->nnotes ? c->nnotes : 1, sizeof(*c->notes));
-    if (!c->recs || !c->notes) {
+    c->hinted = calloc((c->nrecs ? c->nrecs : 1) * PK_NPROTO, sizeof(*c->hinted));
+    if (!c->recs || !c->notes || !c->hinted) {
         pk_out_cache_free(c);
         return PK_ENOMEM;
     }
@@ -207,34 +232,40 @@ pk_out_cache_free(struct pk_out_cache *c)
         free(c->recs[i].json);
     for (size_t i = 0; c->notes && i < c->nnotes; i++)
         free(c->notes[i].json);
+    for (size_t i = 0; c->hinted && i < c->nrecs * PK_NPROTO; i++)
+        free(c->hinted[i].json);
+    free(c->hinted);
     free(c->recs);
     free(c->notes);
     free(c);
 }
 
-/* Renders item into slot on first use; then appends slot (or, when it could not be kept,
- * renders in place) as the next value of j. */
+/* Appends item's JSON object to b: from slot, rendering it into the slot on first use; in
+ * place when there is no slot or it could not be kept. */
 static void
-cached(struct pk_json *j, struct rendered *slot, void (*render)(struct pk_json *, const void *),
-       const void *item)
+cached_put(struct pk_buf *b, struct rendered *slot, void (*render)(struct pk_json *, const void *),
+           const void *item)
 {
     if (slot && !slot->json) {
-        struct pk_buf b;
+        struct pk_buf t;
         struct pk_json tj;
-        pk_buf_init(&b, CACHE_OBJ_MAX);
-        pk_json_init(&tj, &b);
+        pk_buf_init(&t, CACHE_OBJ_MAX);
+        pk_json_init(&tj, &t);
         render(&tj, item);
-        if (!b.err && b.data) {
-            slot->json = b.data;
-            slot->len = b.len;
+        if (!t.err && t.data) {
+            slot->json = t.data;
+            slot->len = t.len;
         } else {
-            pk_buf_free(&b);
+            pk_buf_free(&t);
         }
     }
-    if (slot && slot->json)
-        pk_json_val_raw(j, slot->json, slot->len);
-    else
-        render(j, item);
+    if (slot && slot->json) {
+        pk_buf_put(b, slot->json, slot->len);
+    } else {
+        struct pk_json j;
+        pk_json_init(&j, b);
+        render(&j, item);
+    }
 }
 
 /* The record and its protocol hint, for render_record(). */
@@ -299,20 +330,41 @@ render_note(struct pk_json *j, const void *item)
 }
 
 void
-pk__out_record(struct pk_json *j, const struct pk_out *o, const struct pk_record *r, unsigned proto)
+pk__out_record_put(struct pk_buf *b, const struct pk_out *o, const struct pk_record *r,
+                   unsigned proto)
 {
     struct rec_item it = {r, proto};
-    /* The hint shows only in records that name no protocol: those are rendered each time. */
-    bool cacheable =
-        o->cache && o->cache->reg == o->reg && r->id < o->cache->nrecs && (r->proto || !proto);
-    cached(j, cacheable ? &o->cache->recs[r->id] : NULL, render_record, &it);
+    struct rendered *slot = NULL;
+    if (o->cache && o->cache->reg == o->reg && r->id < o->cache->nrecs) {
+        /* The hint shows only in records that name no protocol. */
+        int k = pk_proto_index(proto);
+        if (r->proto || !proto)
+            slot = &o->cache->recs[r->id];
+        else if (k >= 0)
+            slot = &o->cache->hinted[(size_t)r->id * PK_NPROTO + (size_t)k];
+    }
+    cached_put(b, slot, render_record, &it);
+}
+
+void
+pk__out_record(struct pk_json *j, const struct pk_out *o, const struct pk_record *r, unsigned proto)
+{
+    pk_json_sep(j);
+    pk__out_record_put(j->b, o, r, proto);
+}
+
+void
+pk__out_note_put(struct pk_buf *b, const struct pk_out *o, const struct pk_note *n)
+{
+    bool cacheable = o->cache && o->cache->reg == o->reg && n->id < o->cache->nnotes;
+    cached_put(b, cacheable ? &o->cache->notes[n->id] : NULL, render_note, n);
 }
 
 void
 pk__out_note(struct pk_json *j, const struct pk_out *o, const struct pk_note *n)
 {
-    bool cacheable = o->cache && o->cache->reg == o->reg && n->id < o->cache->nnotes;
-    cached(j, cacheable ? &o->cache->notes[n->id] : NULL, render_note, n);
+    pk_json_sep(j);
+    pk__out_note_put(j->b, o, n);
 }
 
 void

@@ -15,6 +15,19 @@
 void pk__out_record(struct pk_json *j, const struct pk_out *o, const struct pk_record *r,
                     unsigned proto);
 
+/* Returns the fragment fill(pol, bits) wrote, formed once and kept in o's cache (bits < 8);
+ * NULL without a cache (the caller forms it itself). */
+const char *
+pk__out_cached_policy(const struct pk_out *o, const struct pk_port_policy *pol, unsigned bits,
+                      size_t (*fill)(const struct pk_port_policy *, unsigned, char *, size_t),
+                      size_t *n);
+
+/* Appends record r's, and note n's, JSON object to b (no separator), from the cache when o
+ * has one. */
+void pk__out_record_put(struct pk_buf *b, const struct pk_out *o, const struct pk_record *r,
+                        unsigned proto);
+void pk__out_note_put(struct pk_buf *b, const struct pk_out *o, const struct pk_note *n);
+
 /* Writes note n as the next value of j, from the cache when o has one. */
 void pk__out_note(struct pk_json *j, const struct pk_out *o, const struct pk_note *n);
 

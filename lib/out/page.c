@@ -1,54 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The port page model, and its JSON and HTML forms (text is in page_text.c). */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "out_int.h"
 #include "portkit/error.h"
-
-/* Collects the notes of a page. */
-struct collect {
-    struct pk_page *page;
-    size_t cap;
-    int err;
-};
-
-static int
-note_collect(const struct pk_note *n, void *arg)
-{
-    struct collect *c = arg;
-    struct pk_page *p = c->page;
-    if (p->nnotes == c->cap) {
-        /* Past the inline array: move to the heap, doubling. */
-        size_t cap = c->cap * 2;
-        struct pk_note *v = malloc(cap * sizeof(*v));
-        if (!v) {
-            c->err = PK_ENOMEM;
-            return 1;
-        }
-        memcpy(v, p->notes, p->nnotes * sizeof(*v));
-        if (p->notes != p->inline_notes)
-            free(p->notes);
-        p->notes = v;
-        c->cap = cap;
-    }
-    p->notes[p->nnotes++] = *n;
-    return 0;
-}
-
-/* Narrow notes first: a note on 721-731 says more about 721 than one on 0-1023. */
-static int
-cmp_width(const void *a, const void *b)
-{
-    const struct pk_note *x = a, *y = b;
-    unsigned wx = x->port_hi - x->port_lo, wy = y->port_hi - y->port_lo;
-    if (wx != wy)
-        return wx < wy ? -1 : 1;
-    if (x->port_lo != y->port_lo)
-        return x->port_lo < y->port_lo ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
 
 int
 pk_page_build(const struct pk_registry *reg, unsigned port, unsigned protos, bool has_proto,
@@ -70,18 +28,25 @@ pk_page_build(const struct pk_registry *reg, unsigned port, unsigned protos, boo
         struct pk_page_proto *pp = &page->proto[page->nproto++];
         pp->proto = p;
         int n = pk_lookup(reg, port, p, &pp->records);
-        pp->status = pk_status_of(reg, port, p);
+        /* Records come assignments first, so the first one decides (as pk_status_of()). */
+        struct pk_record first;
+        struct pk_cursor c = pp->records;
+        pp->status = n > 0 && pk_cursor_next(&c, &first) ? first.status : PK_UNASSIGNED;
         /* sctp and dccp are shown only when named or when the registry has something. */
         pp->shown = n > 0 || has_proto || p == PK_TCP || p == PK_UDP;
     }
+    /* The index keeps a port's notes narrowest first: the order the page shows. */
     page->notes = page->inline_notes;
-    struct collect c = {.page = page, .cap = PK_PAGE_NOTES_INLINE};
-    pk_notes_for(reg, port, port, protos, note_collect, &c);
-    if (c.err) {
-        pk_page_free(page);
-        return c.err;
+    int n = pk_port_notes(reg, port, protos, page->notes, PK_PAGE_NOTES_INLINE);
+    if (n > PK_PAGE_NOTES_INLINE) {
+        page->notes = malloc((size_t)n * sizeof(*page->notes));
+        if (!page->notes) {
+            page->notes = page->inline_notes;
+            return PK_ENOMEM;
+        }
+        n = pk_port_notes(reg, port, protos, page->notes, (size_t)n);
     }
-    qsort(page->notes, page->nnotes, sizeof(*page->notes), cmp_width);
+    page->nnotes = n > 0 ? (size_t)n : 0;
     return 0;
 }
 
@@ -94,74 +59,123 @@ pk_page_free(struct pk_page *page)
     page->nnotes = 0;
 }
 
-/* The "policy" member: this host's rules for binding the port. */
+/* Writes the "policy" member (this host's rules for binding the port) for the answers in bits
+ * (1 privileged, 2 ephemeral, 4 reserved) into buf. Returns its length, 0 when it does not
+ * fit. */
+static size_t
+policy_member(const struct pk_port_policy *pol, unsigned bits, char *buf, size_t cap)
+{
+    unsigned start = pol->have_unprivileged ? pol->unprivileged_start : 1024;
+    const char *t = "true", *f = "false";
+    int n;
+    if (pol->have_ephemeral)
+        n = snprintf(buf, cap,
+                     "\"policy\":{\"privileged\":%s,\"ephemeral\":%s,\"reserved\":%s,"
+                     "\"unprivileged_start\":%u,\"ephemeral_lo\":%u,\"ephemeral_hi\":%u}",
+                     bits & 1 ? t : f, bits & 2 ? t : f, bits & 4 ? t : f, start, pol->ephemeral_lo,
+                     pol->ephemeral_hi);
+    else
+        n = snprintf(buf, cap,
+                     "\"policy\":{\"privileged\":%s,\"reserved\":%s,\"unprivileged_start\":%u}",
+                     bits & 1 ? t : f, bits & 4 ? t : f, start);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* Appends the "policy" member of a page: null when the host's policy is unknown. The eight
+ * forms it can take on one host are formed once per cache. */
 static void
-policy_json(struct pk_json *j, const struct pk_page *page)
+policy_put(struct pk_buf *b, const struct pk_out *o, const struct pk_page *page)
 {
     const struct pk_port_policy *pol = page->policy;
-    pk_json_key(j, "policy");
     if (!pol) {
-        pk_json_val_null(j);
+        pk_buf_puts(b, "\"policy\":null");
         return;
     }
-    unsigned start = pol->have_unprivileged ? pol->unprivileged_start : 1024;
-    pk_json_obj_begin(j);
+    unsigned start = pol->have_unprivileged ? pol->unprivileged_start : 1024, port = page->port;
     /* Port 0 asks the kernel for any free port: no privilege needed. */
-    pk_json_key_bool(j, "privileged", page->port != 0 && page->port < start);
-    pk_json_key_int(j, "unprivileged_start", start);
-    if (pol->have_ephemeral) {
-        pk_json_key_bool(j, "ephemeral",
-                         page->port >= pol->ephemeral_lo && page->port <= pol->ephemeral_hi);
-        pk_json_key_int(j, "ephemeral_lo", pol->ephemeral_lo);
-        pk_json_key_int(j, "ephemeral_hi", pol->ephemeral_hi);
+    unsigned bits =
+        (port != 0 && port < start ? 1u : 0u) |
+        (pol->have_ephemeral && port >= pol->ephemeral_lo && port <= pol->ephemeral_hi ? 2u : 0u) |
+        (pk_port_policy_reserved(pol, port) ? 4u : 0u);
+    size_t n;
+    const char *m = pk__out_cached_policy(o, pol, bits, policy_member, &n);
+    if (m) {
+        pk_buf_put(b, m, n);
+        return;
     }
-    pk_json_key_bool(j, "reserved", pk_port_policy_reserved(pol, page->port));
-    pk_json_obj_end(j);
+    char tmp[256];
+    n = policy_member(pol, bits, tmp, sizeof(tmp));
+    pk_buf_put(b, tmp, n);
 }
+
+/* The fixed parts of a page, pre-formed: "range" with each value, and the head of each
+ * protocol's object for each status (the order of the enums and of pk_proto_index()). */
+#define M(s)                                                                                       \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+#define PH(p, st) M("{\"protocol\":\"" p "\",\"status\":\"" st "\",\"assignments\":[")
+static const struct frag {
+    const char *s;
+    size_t n;
+} range_m[] = {M(",\"range\":\"system\","), M(",\"range\":\"user\","),
+               M(",\"range\":\"dynamic\",")},
+  proto_head[PK_NPROTO][3] = {
+      {PH("tcp", "unassigned"), PH("tcp", "reserved"), PH("tcp", "assigned")},
+      {PH("udp", "unassigned"), PH("udp", "reserved"), PH("udp", "assigned")},
+      {PH("sctp", "unassigned"), PH("sctp", "reserved"), PH("sctp", "assigned")},
+      {PH("dccp", "unassigned"), PH("dccp", "reserved"), PH("dccp", "assigned")},
+};
+#undef PH
+#undef M
+
+#define PUT(b, lit) pk_buf_put((b), (lit), sizeof(lit) - 1)
 
 void
 pk_out_page_json(const struct pk_out *o, const struct pk_page *page)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
-    pk_json_key_int(&j, "port", page->port);
-    pk_json_key_str(&j, "range", pk_range_class_name(page->range));
-    policy_json(&j, page);
-    pk_json_key(&j, "protocols");
-    pk_json_arr_begin(&j);
+    /* The hot path of "portkit --json -", so written by hand rather than through the JSON
+     * writer: fixed parts as literals, records and notes pre-rendered from the cache. */
+    struct pk_buf *b = o->b;
+    PUT(b, "{\"port\":");
+    pk_buf_putu(b, page->port);
+    pk_buf_put(b, range_m[page->range].s, range_m[page->range].n);
+    policy_put(b, o, page);
+    PUT(b, ",\"protocols\":[");
     for (size_t i = 0; i < page->nproto; i++) {
         const struct pk_page_proto *pp = &page->proto[i];
-        pk_json_obj_begin(&j);
-        pk_json_key_str(&j, "protocol", pk_proto_name(pp->proto));
-        pk_json_key_str(&j, "status", pk_status_name(pp->status));
-        pk_json_key(&j, "assignments");
-        pk_json_arr_begin(&j);
+        const struct frag *h = &proto_head[pk_proto_index(pp->proto)][pp->status];
+        if (i)
+            pk_buf_putc(b, ',');
+        pk_buf_put(b, h->s, h->n);
         struct pk_cursor c = pp->records;
         struct pk_record r;
-        while (pk_cursor_next(&c, &r))
-            pk__out_record(&j, o, &r, pp->proto);
-        pk_json_arr_end(&j);
-        pk_json_obj_end(&j);
+        for (bool first = true; pk_cursor_next(&c, &r); first = false) {
+            if (!first)
+                pk_buf_putc(b, ',');
+            pk__out_record_put(b, o, &r, pp->proto);
+        }
+        PUT(b, "]}");
     }
-    pk_json_arr_end(&j);
-    pk_json_key(&j, "notes");
-    pk_json_arr_begin(&j);
-    for (size_t i = 0; i < page->nnotes; i++)
-        pk__out_note(&j, o, &page->notes[i]);
-    pk_json_arr_end(&j);
+    PUT(b, "],\"notes\":[");
+    for (size_t i = 0; i < page->nnotes; i++) {
+        if (i)
+            pk_buf_putc(b, ',');
+        pk__out_note_put(b, o, &page->notes[i]);
+    }
+    pk_buf_putc(b, ']');
     if (page->extra) {
         /* A higher layer's members ("here"): the writer expects a comma before them. */
         struct pk_out eo = *o;
-        size_t at = o->b->len;
-        pk_buf_putc(o->b, ',');
+        size_t at = b->len;
+        pk_buf_putc(b, ',');
         page->extra(&eo, PK_PAGE_JSON, page->extra_arg);
-        if (o->b->len == at + 1 && !o->b->err) {
-            o->b->len = at; /* it had nothing to add: no comma */
-            o->b->data[at] = '\0';
+        if (b->len == at + 1 && !b->err) {
+            b->len = at; /* it had nothing to add: no comma */
+            b->data[at] = '\0';
         }
     }
-    pk_json_obj_end(&j);
+    pk_buf_putc(b, '}');
 }
 
 void

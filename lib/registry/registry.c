@@ -9,12 +9,6 @@
 #define TERM_MAX 255
 #define TERMS_MAX 16
 
-const struct pk_registry *
-pk_registry_builtin(void)
-{
-    return &pk__builtin_registry;
-}
-
 size_t
 pk_registry_count(const struct pk_registry *reg)
 {
@@ -205,7 +199,7 @@ pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned p
     if (lo > hi || lo > PK_PORT_MAX)
         return 0;
     if (lo == hi) {
-        /* One port: the index has its notes, in note order. */
+        /* One port: the index has its notes, narrowest range first. */
         for (uint32_t k = reg->ports[lo].note; k < reg->ports[lo + 1].note; k++)
             if ((rc = note_call(reg, reg->nrefs[k], protos, fn, arg)) != 0)
                 return rc;
@@ -223,6 +217,24 @@ pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned p
     return 0;
 }
 
+int
+pk_port_notes(const struct pk_registry *reg, unsigned port, unsigned protos, struct pk_note *out,
+              size_t cap)
+{
+    if (port > PK_PORT_MAX)
+        return PK_EINVAL;
+    size_t n = 0;
+    for (uint32_t k = reg->ports[port].note; k < reg->ports[port + 1].note; k++) {
+        uint32_t id = reg->nrefs[k];
+        if (!(reg->notes[id].protos & protos))
+            continue;
+        if (n < cap)
+            pk_note_get(reg, id, &out[n]);
+        n++;
+    }
+    return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
+}
+
 /*
  * Scores how entity i (record, or note when i >= nrecs) matches term t, by where it
  * matches: the fields of a record are service, description, notes, each ended by NUL.
@@ -237,7 +249,7 @@ score_term(const struct pk_registry *reg, uint32_t i, const char *t, size_t tl)
     if (i >= reg->nrecs) {
         /* A note reads "Software: text": its label ranks like a service name, the rest
          * like a description. */
-        size_t len = (size_t)(end - s) - 1;
+        size_t len = end > s ? (size_t)(end - s) - 1 : 0;
         const char *colon = memchr(s, ':', len < 64 ? len : 64);
         size_t ll = colon ? (size_t)(colon - s) : 0;
         if (ll == tl && memcmp(s, t, tl) == 0)
@@ -248,19 +260,25 @@ score_term(const struct pk_registry *reg, uint32_t i, const char *t, size_t tl)
             return 40;
         return memmem(s, len, t, tl) ? 20 : 0;
     }
-    size_t nl = strlen(s);
-    if (nl == tl && memcmp(s, t, tl) == 0)
+    /* Three fields (service, description, notes), each ended by NUL; every one is read
+     * within the entity's bounds, whatever an image holds. */
+    const char *f[3];
+    size_t fl[3];
+    for (int k = 0; k < 3; k++) {
+        const char *z = s < end ? memchr(s, '\0', (size_t)(end - s)) : NULL;
+        f[k] = s;
+        fl[k] = z ? (size_t)(z - s) : (size_t)(end > s ? end - s : 0);
+        s = z ? z + 1 : end;
+    }
+    if (fl[0] == tl && memcmp(f[0], t, tl) == 0)
         return 100;
-    if (nl > tl && memcmp(s, t, tl) == 0)
+    if (fl[0] > tl && memcmp(f[0], t, tl) == 0)
         return 60;
-    if (nl > tl && memmem(s, nl, t, tl))
+    if (fl[0] > tl && memmem(f[0], fl[0], t, tl))
         return 40;
-    const char *d = s + nl + 1;
-    size_t dl = strlen(d);
-    if (memmem(d, dl, t, tl))
+    if (memmem(f[1], fl[1], t, tl))
         return 20;
-    const char *no = d + dl + 1;
-    if (memmem(no, (size_t)(end - no), t, tl))
+    if (memmem(f[2], fl[2], t, tl))
         return 5;
     return 0;
 }

@@ -7,6 +7,7 @@
  * tools/gen/pk-embed.c generates at build time. Strings are offsets into one pool, so the
  * tables need no relocations and cost nothing at start-up.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,7 +60,19 @@ struct pk__port {
 #define PK__NPORTS 65537u
 
 struct pk_registry {
+    /* Where the data came from, for pk_registry_info(): strings in the pool. */
+    const char *source;
+    const char *date;
+    const char *built;
+    unsigned format; /* image format version */
+    bool builtin;
+    /* An opened image: what to unmap or free on close (NULL for the built-in one). */
+    void *map;
+    size_t maplen;
+    bool mapped; /* map came from mmap() (else from the caller: nothing to free) */
+
     const char *pool;
+    uint32_t pool_len;
     const struct pk__rec *recs;
     uint32_t nrecs;
     /* The records covering a port for a protocol, assignments first, and the notes
@@ -77,6 +90,9 @@ struct pk_registry {
      * soff has nrecs + nnotes + 1 entries; the last is the total length. */
     const char *search;
     const uint32_t *soff;
+    uint32_t refs_n;  /* entries in refs */
+    uint32_t nrefs_n; /* entries in nrefs */
+    uint32_t search_len;
 };
 
 extern const struct pk_registry pk__builtin_registry;

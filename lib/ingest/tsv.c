@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The readers of data/registry.tsv and data/notes.txt (tsv.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "grow.h"
+#include "portkit/error.h"
+#include "tsv.h"
+#include "utf8.h"
+
+/* Reports a malformed line. Returns false. */
+static bool lineerr(pk__tsv_err err, void *arg, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static bool
+lineerr(pk__tsv_err err, void *arg, unsigned line, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (err)
+        err(arg, line, msg);
+    return false;
+}
+
+/* Parses a decimal port with no sign and no leading zeros. Returns -1 when s..e isn't one. */
+static long
+parse_port(const char *s, const char *e)
+{
+    if (s == e || e - s > 5 || (*s == '0' && e - s > 1))
+        return -1;
+    long v = 0;
+    for (const char *p = s; p < e; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    return v > PK_PORT_MAX ? -1 : v;
+}
+
+/* Parses "N" or "N-M" into lo, hi. Returns false when malformed. */
+static bool
+parse_ports(const char *s, const char *e, unsigned *lo, unsigned *hi)
+{
+    const char *dash = memchr(s, '-', (size_t)(e - s));
+    long a = parse_port(s, dash ? dash : e);
+    long b = dash ? parse_port(dash + 1, e) : a;
+    if (a < 0 || b < 0 || a > b)
+        return false;
+    *lo = (unsigned)a;
+    *hi = (unsigned)b;
+    return true;
+}
+
+/* The pk_proto bit named exactly (lowercase) by the n bytes at s, or 0. */
+static unsigned
+proto_bit(const char *s, size_t n)
+{
+    unsigned p = pk_proto_from_name(s, n);
+    return p && strncmp(s, pk_proto_name(p), n) == 0 ? p : 0;
+}
+
+/* Undoes the TSV escapes \\ \t \n \r in place. Returns false on an unknown escape. */
+static bool
+unescape(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r != '\\') {
+            *w++ = *r;
+            continue;
+        }
+        switch (*++r) {
+        case '\\':
+            *w++ = '\\';
+            break;
+        case 't':
+            *w++ = '\t';
+            break;
+        case 'n':
+            *w++ = '\n';
+            break;
+        case 'r':
+            *w++ = '\r';
+            break;
+        default:
+            return false;
+        }
+    }
+    *w = '\0';
+    return true;
+}
+
+/*
+ * Returns true when s is valid UTF-8 without C0 or C1 controls, DEL or bidirectional
+ * controls; allow lists the C0 controls that may appear (IANA's notes hold line breaks).
+ */
+static bool
+clean_text(const char *s, const char *allow)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s);
+    while (left) {
+        unsigned c = *p, cp;
+        if ((c < 0x20 && !(allow[0] && strchr(allow, (int)c))) || c == 0x7f)
+            return false;
+        size_t n = c < 0x80 ? 1 : pk__utf8_decode(p, left, &cp);
+        if (n == 0)
+            return false;
+        if (c >= 0x80 &&
+            (cp < 0xa0 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+             cp == 0x200e || cp == 0x200f || cp == 0x061c))
+            return false; /* C1 control, or a bidirectional control */
+        p += n;
+        left -= n;
+    }
+    return true;
+}
+
+/*
+ * The status a record gives its ports: a service name assigns; without one the description
+ * decides ("Reserved", "IANA Reserved"; "Unassigned", "De-registered", "Removed", ...), and
+ * anything else ("any private mail system") assigns. Keep in step with status_of() in
+ * scripts/regen-registry.
+ */
+static unsigned
+status_of(const char *service, const char *desc)
+{
+    static const char *const unused[] = {"unassigned",     "removed",        "de-registered",
+                                         "deregistered",   "deprecated",     "decomissioned",
+                                         "decommissioned", "de-commissioned"};
+    if (*service)
+        return PK_ASSIGNED;
+    if (strcasestr(desc, "reserved"))
+        return PK_RESERVED;
+    for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+        if (strcasestr(desc, unused[i]))
+            return PK_UNASSIGNED;
+    return PK_ASSIGNED;
+}
+
+/* Column order of the TSV, as IANA's CSV has them: string slots, -1 port, -2 protocol. */
+static const int tsv_to_str[12] = {PK__S_SERVICE,
+                                   -1,
+                                   -2,
+                                   PK__S_DESCRIPTION,
+                                   PK__S_ASSIGNEE,
+                                   PK__S_CONTACT,
+                                   PK__S_REGISTERED,
+                                   PK__S_MODIFIED,
+                                   PK__S_REFERENCE,
+                                   PK__S_SERVICE_CODE,
+                                   PK__S_UNAUTHORIZED,
+                                   PK__S_NOTES};
+
+/* Splits buf into lines in place, calling fn on each non-comment line. A last line without a
+ * newline, a NUL byte, or a file over the limit is an error. */
+static int
+each_line(char *buf, size_t len, pk__tsv_err err, void *arg,
+          bool (*fn)(char *line, unsigned no, void *ctx, pk__tsv_err err, void *arg), void *ctx,
+          bool *failed)
+{
+    if (len > PK__TSV_FILE_MAX)
+        return PK_ERANGE;
+    if (memchr(buf, '\0', len)) {
+        *failed = !lineerr(err, arg, 0, "holds a NUL byte");
+        return 0;
+    }
+    unsigned no = 0;
+    for (char *p = buf, *end = buf + len, *next; p < end; p = next) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) {
+            *failed = !lineerr(err, arg, no + 1, "last line has no newline");
+            break;
+        }
+        *nl = '\0';
+        next = nl + 1;
+        no++;
+        if (*p == '#' || *p == '\0')
+            continue;
+        if (!fn(p, no, ctx, err, arg))
+            *failed = true;
+    }
+    return 0;
+}
+
+struct recs_ctx {
+    struct pk__build_rec *v;
+    size_t n, cap;
+    int rc;
+};
+
+static bool
+registry_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
+{
+    struct recs_ctx *c = ctx;
+    if (strchr(p, '\r'))
+        return lineerr(err, arg, line, "raw CR (CRLF line end, or a CR not written as \\r)");
+    char *f[12];
+    int nf = 0;
+    for (char *q = p;; q++) {
+        if (nf == 12) {
+            nf++;
+            break;
+        }
+        f[nf++] = q;
+        q = strchr(q, '\t');
+        if (!q)
+            break;
+        *q = '\0';
+    }
+    if (nf != 12)
+        return lineerr(err, arg, line, "expected 12 tab-separated columns, found %s",
+                       nf > 12 ? "more" : "fewer");
+    struct pk__build_rec r = {0};
+    for (int i = 0; i < 12; i++) {
+        if (!unescape(f[i]))
+            return lineerr(err, arg, line, "column %d: unknown backslash escape", i + 1);
+        if (!clean_text(f[i], "\n\t\r"))
+            return lineerr(err, arg, line, "column %d: control character or invalid UTF-8", i + 1);
+    }
+    if (f[1][0] == '\0')
+        r.flags |= PK_REC_NOPORT;
+    else if (!parse_ports(f[1], f[1] + strlen(f[1]), &r.lo, &r.hi))
+        return lineerr(err, arg, line, "bad port number '%.32s'", f[1]);
+    if (r.hi != r.lo)
+        r.flags |= PK_REC_RANGE;
+    if (f[2][0] && !(r.proto = proto_bit(f[2], strlen(f[2]))))
+        return lineerr(err, arg, line, "unknown protocol '%.32s'", f[2]);
+    if (f[0][0] == '\0' && (r.flags & PK_REC_NOPORT))
+        return lineerr(err, arg, line, "a record needs a service name or a port");
+    for (int i = 0; i < 12; i++)
+        if (tsv_to_str[i] >= 0)
+            r.str[tsv_to_str[i]] = f[i];
+    r.status = status_of(r.str[PK__S_SERVICE], r.str[PK__S_DESCRIPTION]);
+    c->rc = pk__push(&c->v, &c->n, &c->cap, &r, sizeof(r), PK__BUILD_RECS_MAX);
+    return c->rc == 0;
+}
+
+int
+pk__tsv_registry(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__build_rec **recs,
+                 size_t *n)
+{
+    struct recs_ctx c = {0};
+    bool failed = false;
+    int rc = each_line(buf, len, err, arg, registry_line, &c, &failed);
+    if (rc == 0 && c.rc)
+        rc = c.rc == PK_ENOBUFS ? PK_ERANGE : c.rc;
+    if (rc == 0 && failed)
+        rc = PK_EBADMSG;
+    if (rc < 0) {
+        free(c.v);
+        return rc;
+    }
+    *recs = c.v;
+    *n = c.n;
+    return 0;
+}
+
+/* Skips spaces; returns the start of the next field and sets *end past it. */
+static char *
+field(char *p, char **end)
+{
+    while (*p == ' ')
+        p++;
+    char *e = p;
+    while (*e && *e != ' ')
+        e++;
+    *end = e;
+    return p;
+}
+
+struct notes_ctx {
+    struct pk__build_note *v;
+    size_t n, cap;
+    int rc;
+};
+
+static bool
+notes_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
+{
+    static const char *const kinds[] = {"unofficial", "historical", "abuse"};
+    struct notes_ctx *c = ctx;
+    size_t len = strlen(p);
+    if (len && p[len - 1] == '\r')
+        return lineerr(err, arg, line, "CR line end");
+    if (strchr(p, '\t'))
+        return lineerr(err, arg, line, "tab characters are not allowed");
+    struct pk__build_note nt = {0};
+    char *e;
+    char *ports = field(p, &e);
+    if (!parse_ports(ports, e, &nt.lo, &nt.hi))
+        return lineerr(err, arg, line, "bad port or range '%.*s'",
+                       (int)(e - ports > 32 ? 32 : e - ports), ports);
+    char *protos = field(e, &e);
+    bool ok = protos < e;
+    for (char *q = protos; ok && q < e;) {
+        char *comma = memchr(q, ',', (size_t)(e - q));
+        char *qe = comma ? comma : e;
+        unsigned bit = proto_bit(q, (size_t)(qe - q));
+        if (!bit || (nt.protos & bit))
+            ok = false;
+        nt.protos |= bit;
+        q = comma ? comma + 1 : e;
+        if (comma && q == e)
+            ok = false;
+    }
+    if (!ok)
+        return lineerr(err, arg, line, "bad protocol list '%.*s'",
+                       (int)(e - protos > 32 ? 32 : e - protos), protos);
+    char *kind = field(e, &e);
+    nt.kind = 99;
+    for (unsigned k = 0; k < 3; k++)
+        if (strlen(kinds[k]) == (size_t)(e - kind) &&
+            memcmp(kinds[k], kind, (size_t)(e - kind)) == 0)
+            nt.kind = k;
+    if (nt.kind == 99)
+        return lineerr(err, arg, line, "bad kind '%.*s' (unofficial, historical or abuse)",
+                       (int)(e - kind > 32 ? 32 : e - kind), kind);
+    while (*e == ' ')
+        e++;
+    size_t tl = strlen(e);
+    if (tl < PK__NOTE_TEXT_MIN || tl > PK__NOTE_TEXT_MAX)
+        return lineerr(err, arg, line, "text must be %d to %d bytes, not %zu", PK__NOTE_TEXT_MIN,
+                       PK__NOTE_TEXT_MAX, tl);
+    if (e[tl - 1] != '.' || e[tl - 2] == ' ')
+        return lineerr(err, arg, line, "text must end with a period");
+    if (!clean_text(e, ""))
+        return lineerr(err, arg, line, "text has a control character or invalid UTF-8");
+    nt.text = e;
+    c->rc = pk__push(&c->v, &c->n, &c->cap, &nt, sizeof(nt), PK__BUILD_NOTES_MAX);
+    return c->rc == 0;
+}
+
+int
+pk__tsv_notes(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__build_note **notes,
+              size_t *n)
+{
+    struct notes_ctx c = {0};
+    bool failed = false;
+    int rc = each_line(buf, len, err, arg, notes_line, &c, &failed);
+    if (rc == 0 && c.rc)
+        rc = c.rc == PK_ENOBUFS ? PK_ERANGE : c.rc;
+    if (rc == 0 && failed)
+        rc = PK_EBADMSG;
+    if (rc < 0) {
+        free(c.v);
+        return rc;
+    }
+    *notes = c.v;
+    *n = c.n;
+    return 0;
+}
