@@ -188,14 +188,23 @@ find_command(const char *name)
 
 /* portkit help [COMMAND]: the global help, or a command's full options. */
 static int
+no_opts(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx)
+{
+    (void)cli, (void)id, (void)arg, (void)p, (void)ctx;
+    return 0;
+}
+
+static int
 run_help(struct cli *cli, int argc, char **argv)
 {
-    (void)cli;
-    if (argc < 2) {
+    int n, rc = cli_parse(cli, &cmd_help, argc, argv, no_opts, NULL, &n);
+    if (rc)
+        return rc == CLI_HELP_SHOWN ? EXIT_FOUND : rc;
+    if (n < 1) {
         print_help(stdout);
         return EXIT_FOUND;
     }
-    if (argc > 2)
+    if (n > 1)
         return cli_usage(&cmd_help, "one command at a time");
     const struct pk_cmd *cmd = find_command(argv[1]);
     if (!cmd) {
