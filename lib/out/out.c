@@ -142,6 +142,19 @@ pk__range_bounds(enum pk_range_class rc)
 }
 
 void
+pk__protos_str(char *buf, size_t cap, unsigned protos)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1)
+        if (protos & p)
+            n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%s", n ? "," : "",
+                                  pk_proto_name(p));
+    if (n == 0)
+        snprintf(buf, cap, "-");
+}
+
+void
 pk_out_protos_text(struct pk_buf *b, unsigned protos)
 {
     bool first = true;

@@ -72,6 +72,9 @@ size_t pk__out_notes_column(const struct pk_note *notes, size_t n, size_t col);
 int pk__out_notes_of(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
                      struct pk_note **out, size_t *n);
 
+/* Writes a protocol set as "tcp,udp" ("-" for none) into buf (24 bytes hold any set). */
+void pk__protos_str(char *buf, size_t cap, unsigned protos);
+
 /* Writes "lo" or "lo-hi" into buf (16 bytes). */
 void pk__ports_str(char *buf, size_t cap, unsigned lo, unsigned hi);
 

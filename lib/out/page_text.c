@@ -41,15 +41,10 @@ record_label(const struct pk_record *r, char *buf, size_t cap)
 static void
 note_label(const struct pk_note *n, char *buf, size_t cap)
 {
-    struct pk_buf b;
-    char ports[16];
+    char ports[16], protos[32];
     pk__ports_str(ports, sizeof(ports), n->port_lo, n->port_hi);
-    pk_buf_init(&b, cap - 1);
-    pk_buf_puts(&b, ports);
-    pk_buf_putc(&b, '/');
-    pk_out_protos_text(&b, n->protos);
-    snprintf(buf, cap, "%s", b.data ? b.data : ports);
-    pk_buf_free(&b);
+    pk__protos_str(protos, sizeof(protos), n->protos);
+    snprintf(buf, cap, "%s/%s", ports, protos);
 }
 
 size_t

@@ -53,11 +53,7 @@ pk_out_record_row(struct pk_table *t, const struct pk_record *r, unsigned protos
         pk__ports_str(ports, sizeof(ports), r->port_lo, r->port_hi);
     else
         pk__ports_str(ports, sizeof(ports), lo, hi);
-    struct pk_buf pb;
-    pk_buf_init(&pb, sizeof(pr) - 1);
-    pk_out_protos_text(&pb, protos ? protos : r ? r->proto : 0);
-    snprintf(pr, sizeof(pr), "%s", pb.len ? pb.data : "-");
-    pk_buf_free(&pb);
+    pk__protos_str(pr, sizeof(pr), protos ? protos : r ? r->proto : 0);
     enum pk_status st = r ? r->status : PK_UNASSIGNED;
     pk_table_cell(t, COL_PORT, ports, PK_STYLE_NONE);
     pk_table_cell(t, COL_PROTO, pr, PK_STYLE_NONE);
@@ -75,13 +71,11 @@ pk_out_note_row(struct pk_table *t, const struct pk_note *n)
     int rc = pk_table_row(t);
     if (rc < 0)
         return rc;
+    char pr[32];
     pk__ports_str(ports, sizeof(ports), n->port_lo, n->port_hi);
-    struct pk_buf pb;
-    pk_buf_init(&pb, 64);
-    pk_out_protos_text(&pb, n->protos);
+    pk__protos_str(pr, sizeof(pr), n->protos);
     pk_table_cell(t, COL_PORT, ports, PK_STYLE_NONE);
-    pk_table_cell(t, COL_PROTO, pb.data, PK_STYLE_NONE);
-    pk_buf_free(&pb);
+    pk_table_cell(t, COL_PROTO, pr, PK_STYLE_NONE);
     pk_table_cell(t, COL_STATUS, pk_note_kind_name(n->kind), PK_STYLE_NOTE);
     pk_table_cell(t, COL_SERVICE, "-", PK_STYLE_NONE);
     rc = (int)pk_table_cell(t, COL_DESC, n->text, PK_STYLE_NONE);
