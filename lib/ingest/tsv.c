@@ -189,16 +189,51 @@ each_line(char *buf, size_t len, pk__tsv_err err, void *arg,
     return 0;
 }
 
-struct recs_ctx {
-    struct pk__build_rec *v;
+/* What the lines of a file add up to: an array of records or of notes. */
+struct items {
+    void *v;
     size_t n, cap;
+    size_t elem, max;
     int rc;
 };
+
+/* Appends item to c. Returns false when it could not (c->rc says why). */
+static bool
+add_item(struct items *c, const void *item)
+{
+    c->rc = pk__push(&c->v, &c->n, &c->cap, item, c->elem, c->max);
+    return c->rc == 0;
+}
+
+/*
+ * Reads every line of buf with fn into an array of elem-byte items, at most max. Returns 0
+ * with *out and *n, PK_EBADMSG when a line was malformed, PK_ERANGE past max, PK_ENOMEM.
+ */
+static int
+read_items(char *buf, size_t len, pk__tsv_err err, void *arg,
+           bool (*fn)(char *line, unsigned no, void *ctx, pk__tsv_err err, void *arg), size_t elem,
+           size_t max, void **out, size_t *n)
+{
+    struct items c = {.elem = elem, .max = max};
+    bool failed = false;
+    int rc = each_line(buf, len, err, arg, fn, &c, &failed);
+    if (rc == 0 && c.rc)
+        rc = c.rc == PK_ENOBUFS ? PK_ERANGE : c.rc;
+    if (rc == 0 && failed)
+        rc = PK_EBADMSG;
+    if (rc < 0) {
+        free(c.v);
+        return rc;
+    }
+    *out = c.v;
+    *n = c.n;
+    return 0;
+}
 
 static bool
 registry_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
 {
-    struct recs_ctx *c = ctx;
+    struct items *c = ctx;
     if (strchr(p, '\r'))
         return lineerr(err, arg, line, "raw CR (CRLF line end, or a CR not written as \\r)");
     char *f[12];
@@ -238,28 +273,19 @@ registry_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
         if (tsv_to_str[i] >= 0)
             r.str[tsv_to_str[i]] = f[i];
     r.status = status_of(r.str[PK__S_SERVICE], r.str[PK__S_DESCRIPTION]);
-    c->rc = pk__push(&c->v, &c->n, &c->cap, &r, sizeof(r), PK__BUILD_RECS_MAX);
-    return c->rc == 0;
+    return add_item(c, &r);
 }
 
 int
 pk__tsv_registry(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__build_rec **recs,
                  size_t *n)
 {
-    struct recs_ctx c = {0};
-    bool failed = false;
-    int rc = each_line(buf, len, err, arg, registry_line, &c, &failed);
-    if (rc == 0 && c.rc)
-        rc = c.rc == PK_ENOBUFS ? PK_ERANGE : c.rc;
-    if (rc == 0 && failed)
-        rc = PK_EBADMSG;
-    if (rc < 0) {
-        free(c.v);
-        return rc;
-    }
-    *recs = c.v;
-    *n = c.n;
-    return 0;
+    void *v;
+    int rc =
+        read_items(buf, len, err, arg, registry_line, sizeof(**recs), PK__BUILD_RECS_MAX, &v, n);
+    if (rc == 0)
+        *recs = v;
+    return rc;
 }
 
 /* Skips spaces; returns the start of the next field and sets *end past it. */
@@ -275,17 +301,11 @@ field(char *p, char **end)
     return p;
 }
 
-struct notes_ctx {
-    struct pk__build_note *v;
-    size_t n, cap;
-    int rc;
-};
-
 static bool
 notes_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
 {
     static const char *const kinds[] = {"unofficial", "historical", "abuse"};
-    struct notes_ctx *c = ctx;
+    struct items *c = ctx;
     size_t len = strlen(p);
     if (len && p[len - 1] == '\r')
         return lineerr(err, arg, line, "CR line end");
@@ -333,26 +353,17 @@ notes_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
     if (!clean_text(e, ""))
         return lineerr(err, arg, line, "text has a control character or invalid UTF-8");
     nt.text = e;
-    c->rc = pk__push(&c->v, &c->n, &c->cap, &nt, sizeof(nt), PK__BUILD_NOTES_MAX);
-    return c->rc == 0;
+    return add_item(c, &nt);
 }
 
 int
 pk__tsv_notes(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__build_note **notes,
               size_t *n)
 {
-    struct notes_ctx c = {0};
-    bool failed = false;
-    int rc = each_line(buf, len, err, arg, notes_line, &c, &failed);
-    if (rc == 0 && c.rc)
-        rc = c.rc == PK_ENOBUFS ? PK_ERANGE : c.rc;
-    if (rc == 0 && failed)
-        rc = PK_EBADMSG;
-    if (rc < 0) {
-        free(c.v);
-        return rc;
-    }
-    *notes = c.v;
-    *n = c.n;
-    return 0;
+    void *v;
+    int rc =
+        read_items(buf, len, err, arg, notes_line, sizeof(**notes), PK__BUILD_NOTES_MAX, &v, n);
+    if (rc == 0)
+        *notes = v;
+    return rc;
 }

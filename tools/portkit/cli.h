@@ -90,6 +90,13 @@ typedef int (*cli_on_opt)(struct cli *cli, int id, const char *arg, struct cli_p
 int cli_parse(struct cli *cli, const struct pk_cmd *cmd, int argc, char **argv, cli_on_opt on,
               void *ctx, int *npos);
 
+/* The handler of a command with no options of its own. */
+int cli_no_opts(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx);
+
+/* Parses a --color value ("auto", "always", "never") into *out. Returns false when it is
+ * none of them. */
+bool cli_color_mode(const char *arg, enum cli_color *out);
+
 /* Takes the next argument as a further value of the option being handled ("-oX FILE").
  * Returns NULL, after reporting, when there is none. */
 const char *cli_take(struct cli_parser *p, const char *what);

@@ -188,16 +188,9 @@ find_command(const char *name)
 
 /* portkit help [COMMAND]: the global help, or a command's full options. */
 static int
-no_opts(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx)
-{
-    (void)cli, (void)id, (void)arg, (void)p, (void)ctx;
-    return 0;
-}
-
-static int
 run_help(struct cli *cli, int argc, char **argv)
 {
-    int n, rc = cli_parse(cli, &cmd_help, argc, argv, no_opts, NULL, &n);
+    int n, rc = cli_parse(cli, &cmd_help, argc, argv, cli_no_opts, NULL, &n);
     if (rc)
         return rc == CLI_HELP_SHOWN ? EXIT_FOUND : rc;
     if (n < 1) {
@@ -265,13 +258,7 @@ global_options(struct cli *cli, int argc, char **argv)
             cli->json = true;
             break;
         case O_COLOR:
-            if (!strcmp(optarg, "auto"))
-                cli->color_mode = CLI_COLOR_AUTO;
-            else if (!strcmp(optarg, "always"))
-                cli->color_mode = CLI_COLOR_ALWAYS;
-            else if (!strcmp(optarg, "never"))
-                cli->color_mode = CLI_COLOR_NEVER;
-            else {
+            if (!cli_color_mode(optarg, &cli->color_mode)) {
                 cli_err("--color '%s': expected auto, always or never", optarg);
                 return -(EXIT_USAGE + 1);
             }

@@ -8,16 +8,9 @@
 #define NAME_MAX_LEN 255
 
 static int
-on_opt(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx)
-{
-    (void)cli, (void)id, (void)arg, (void)p, (void)ctx;
-    return 0;
-}
-
-static int
 run(struct cli *cli, int argc, char **argv)
 {
-    int n, rc = cli_parse(cli, &cmd_name, argc, argv, on_opt, NULL, &n);
+    int n, rc = cli_parse(cli, &cmd_name, argc, argv, cli_no_opts, NULL, &n);
     if (rc)
         return rc == CLI_HELP_SHOWN ? EXIT_FOUND : rc;
     if (n == 0)

@@ -59,13 +59,7 @@ global(struct cli *cli, const struct pk_cmd *cmd, int id, const char *arg)
         return 0;
     case G_COLOR:
     case G_COLOUR:
-        if (!strcmp(arg, "auto"))
-            cli->color_mode = CLI_COLOR_AUTO;
-        else if (!strcmp(arg, "always"))
-            cli->color_mode = CLI_COLOR_ALWAYS;
-        else if (!strcmp(arg, "never"))
-            cli->color_mode = CLI_COLOR_NEVER;
-        else
+        if (!cli_color_mode(arg, &cli->color_mode))
             return cli_usage(cmd, "--color '%s': expected auto, always or never", arg);
         return 0;
     case G_NOCOLOR:
@@ -75,6 +69,26 @@ global(struct cli *cli, const struct pk_cmd *cmd, int id, const char *arg)
         cli_help(stdout, cmd);
         return CLI_HELP_SHOWN;
     }
+    return 0;
+}
+
+bool
+cli_color_mode(const char *arg, enum cli_color *out)
+{
+    static const char *const names[] = {
+        [CLI_COLOR_AUTO] = "auto", [CLI_COLOR_ALWAYS] = "always", [CLI_COLOR_NEVER] = "never"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (enum cli_color)i;
+            return true;
+        }
+    return false;
+}
+
+int
+cli_no_opts(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx)
+{
+    (void)cli, (void)id, (void)arg, (void)p, (void)ctx;
     return 0;
 }
 
