@@ -88,6 +88,9 @@ struct pk_note {
     unsigned protos; /* set of pk_proto bits */
     enum pk_note_kind kind;
     const char *text;
+    /* What backs it: a kind (rfc, iana, vendor, advisory, literature), ":" and a reference
+     * when there is one ("rfc:7194", "advisory:CVE-2024-47176"). */
+    const char *source;
 };
 
 struct pk_registry;

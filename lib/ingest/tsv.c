@@ -288,6 +288,33 @@ pk__tsv_registry(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__b
     return rc;
 }
 
+/* True for a source field: a kind (rfc, iana, vendor, advisory, literature, or unchecked for
+ * an entry nobody has checked yet), optionally ":REF" with REF of letters, digits and . _ / -
+ * ("rfc:7194", "advisory:CVE-2024-47176"). */
+static bool
+source_ok(const char *s, size_t n)
+{
+    static const char *const kinds[] = {"rfc",      "iana",       "vendor",
+                                        "advisory", "literature", "unchecked"};
+    const char *colon = memchr(s, ':', n);
+    size_t kl = colon ? (size_t)(colon - s) : n;
+    bool known = false;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        known |= strlen(kinds[i]) == kl && memcmp(kinds[i], s, kl) == 0;
+    if (!known)
+        return false;
+    if (!colon)
+        return true;
+    size_t rl = n - kl - 1;
+    if (rl == 0 || rl > 48)
+        return false;
+    for (size_t i = kl + 1; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || strchr("._/-", s[i])))
+            return false;
+    return true;
+}
+
 /* Skips spaces; returns the start of the next field and sets *end past it. */
 static char *
 field(char *p, char **end)
@@ -342,6 +369,15 @@ notes_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
     if (nt.kind == 99)
         return lineerr(err, arg, line, "bad kind '%.*s' (unofficial, historical or abuse)",
                        (int)(e - kind > 32 ? 32 : e - kind), kind);
+    char *src = field(e, &e);
+    if (!source_ok(src, (size_t)(e - src)))
+        return lineerr(err, arg, line,
+                       "bad source '%.*s' (rfc, iana, vendor, advisory or literature, "
+                       "with :REF after it when there is one)",
+                       (int)(e - src > 48 ? 48 : e - src), src);
+    if (*e)
+        *e++ = '\0';
+    nt.source = src;
     while (*e == ' ')
         e++;
     size_t tl = strlen(e);

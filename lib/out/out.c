@@ -339,6 +339,7 @@ render_note(struct pk_json *j, const void *item)
     pk_json_key(j, "protocols");
     pk__out_protos(j, n->protos);
     pk_json_key_str(j, "text", n->text);
+    pk_json_key_str(j, "source", n->source);
     pk_json_obj_end(j);
 }
 

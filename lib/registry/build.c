@@ -155,7 +155,7 @@ valid_input(const struct pk__build_rec *recs, size_t nrecs, const struct pk__bui
     }
     for (size_t j = 0; j < nnotes; j++) {
         const struct pk__build_note *n = &notes[j];
-        if (!n->text || n->lo > n->hi || n->hi > PK_PORT_MAX || !n->protos ||
+        if (!n->text || !n->source || n->lo > n->hi || n->hi > PK_PORT_MAX || !n->protos ||
             (n->protos & ~(unsigned)PK_PROTO_ALL) || n->kind > PK_NOTE_ABUSE)
             return false;
     }
@@ -343,7 +343,8 @@ pk__registry_build(const struct pk__build_rec *recs, size_t nrecs,
     qsort_r(img_of, nnotes, sizeof(*img_of), cmp_note_lo, &sc);
     for (size_t k = 0; k < nnotes; k++) {
         const struct pk__build_note *n = &notes[img_of[k]];
-        if ((rc = pool_add(&t.pool, n->text, &t.notes[k].text)) < 0)
+        if ((rc = pool_add(&t.pool, n->text, &t.notes[k].text)) < 0 ||
+            (rc = pool_add(&t.pool, n->source, &t.notes[k].source)) < 0)
             goto out;
         t.notes[k].lo = (uint16_t)n->lo;
         t.notes[k].hi = (uint16_t)n->hi;

@@ -24,6 +24,7 @@ struct pk__build_rec {
 /* One note of the project's notes file. */
 struct pk__build_note {
     const char *text;
+    const char *source; /* "rfc:7194", "vendor", ...; never NULL */
     unsigned lo, hi;
     unsigned protos;
     unsigned kind;

@@ -152,7 +152,7 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
     }
     for (uint32_t i = 0; i < h.nnotes; i++) {
         const struct pk__note *n = &notes[i];
-        if (n->text >= h.pool_len || n->lo > n->hi || !n->protos ||
+        if (n->text >= h.pool_len || n->source >= h.pool_len || n->lo > n->hi || !n->protos ||
             (n->protos & ~(unsigned)PK_PROTO_ALL) || n->kind > PK_NOTE_ABUSE ||
             (i > 0 && notes[i - 1].lo > n->lo))
             return bad(why, "a note has impossible fields");

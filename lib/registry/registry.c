@@ -66,6 +66,7 @@ pk_note_get(const struct pk_registry *reg, uint32_t id, struct pk_note *out)
     out->protos = n->protos;
     out->kind = (enum pk_note_kind)n->kind;
     out->text = reg->pool + n->text;
+    out->source = reg->pool + n->source;
     return 0;
 }
 

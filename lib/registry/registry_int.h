@@ -39,6 +39,7 @@ struct pk__rec {
 
 struct pk__note {
     uint32_t text;
+    uint32_t source; /* pool offset of the source ("rfc:7194") */
     uint16_t lo;
     uint16_t hi;
     uint8_t protos;

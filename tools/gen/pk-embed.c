@@ -153,7 +153,8 @@ emit(const char *outpath, const struct pk_registry *reg)
     fprintf(out, "static const struct pk__note notes[%u] = {\n", reg->nnotes ? reg->nnotes : 1);
     for (uint32_t j = 0; j < reg->nnotes; j++) {
         const struct pk__note *n = &reg->notes[j];
-        fprintf(out, "    {%u, %u, %u, %u, %u, 0},\n", n->text, n->lo, n->hi, n->protos, n->kind);
+        fprintf(out, "    {%u, %u, %u, %u, %u, %u, 0},\n", n->text, n->source, n->lo, n->hi,
+                n->protos, n->kind);
     }
     fputs("};\n\n", out);
     fprintf(out, "static const struct pk__port ports[%u] = {\n", PK__NPORTS);
