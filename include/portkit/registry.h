@@ -78,6 +78,11 @@ struct pk_record {
     const char *service_code;
     const char *unauthorized; /* unauthorized use reported */
     const char *notes;        /* assignment notes */
+    /* When the columns after the description (assignee, contact, dates, reference, service
+     * code, unauthorized use, notes) are older than the name and description: the date of
+     * that data ("2015-07" for the 2015 package the snapshot takes them from); "" when every
+     * column is as current as the registry. */
+    const char *as_of;
 };
 
 /* One entry of the project's notes: an unofficial use, a piece of history, an abuse report. */

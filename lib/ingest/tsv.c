@@ -123,29 +123,33 @@ clean_text(const char *s, const char *allow)
 }
 
 /*
- * The status a record gives its ports: a service name assigns; without one the description
- * decides ("Reserved", "IANA Reserved"; "Unassigned", "De-registered", "Removed", ...), and
- * anything else ("any private mail system") assigns. Keep in step with status_of() in
- * scripts/regen-registry.
+ * The status a record gives its ports: a service name assigns; a record without one assigns
+ * nothing (1008/udp "Possibly used by Sun Solaris", 24 "any private mail system"): it is
+ * reserved when its description says so ("Reserved", "IANA Reserved"), else unassigned.
+ * Keep in step with status_of() in scripts/regen-registry.
  */
 static unsigned
 status_of(const char *service, const char *desc)
 {
-    static const char *const unused[] = {"unassigned",     "removed",        "de-registered",
-                                         "deregistered",   "deprecated",     "decomissioned",
-                                         "decommissioned", "de-commissioned"};
     if (*service)
         return PK_ASSIGNED;
-    if (strcasestr(desc, "reserved"))
-        return PK_RESERVED;
-    for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
-        if (strcasestr(desc, unused[i]))
-            return PK_UNASSIGNED;
-    return PK_ASSIGNED;
+    return strcasestr(desc, "reserved") ? PK_RESERVED : PK_UNASSIGNED;
 }
 
-/* Column order of the TSV, as IANA's CSV has them: string slots, -1 port, -2 protocol. */
-static const int tsv_to_str[12] = {PK__S_SERVICE,
+/* True for "YYYY" or "YYYY-MM". */
+static bool
+as_of_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if ((n != 4 && n != 7) || strspn(s, "0123456789") != 4)
+        return false;
+    return n == 4 || (s[4] == '-' && strspn(s + 5, "0123456789") == 2);
+}
+
+/* Column order of the TSV, as IANA's CSV has them, then the date of the columns after the
+ * description: string slots, -1 port, -2 protocol. */
+#define NCOLS 13
+static const int tsv_to_str[NCOLS] = {PK__S_SERVICE,
                                    -1,
                                    -2,
                                    PK__S_DESCRIPTION,
@@ -156,7 +160,8 @@ static const int tsv_to_str[12] = {PK__S_SERVICE,
                                    PK__S_REFERENCE,
                                    PK__S_SERVICE_CODE,
                                    PK__S_UNAUTHORIZED,
-                                   PK__S_NOTES};
+                                   PK__S_NOTES,
+                                   PK__S_AS_OF};
 
 /* Splits buf into lines in place, calling fn on each non-comment line. A last line without a
  * newline, a NUL byte, or a file over the limit is an error. */
@@ -236,10 +241,10 @@ registry_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
     struct items *c = ctx;
     if (strchr(p, '\r'))
         return lineerr(err, arg, line, "raw CR (CRLF line end, or a CR not written as \\r)");
-    char *f[12];
+    char *f[NCOLS];
     int nf = 0;
     for (char *q = p;; q++) {
-        if (nf == 12) {
+        if (nf == NCOLS) {
             nf++;
             break;
         }
@@ -249,11 +254,11 @@ registry_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
             break;
         *q = '\0';
     }
-    if (nf != 12)
-        return lineerr(err, arg, line, "expected 12 tab-separated columns, found %s",
-                       nf > 12 ? "more" : "fewer");
+    if (nf != NCOLS)
+        return lineerr(err, arg, line, "expected %d tab-separated columns, found %s", NCOLS,
+                       nf > NCOLS ? "more" : "fewer");
     struct pk__build_rec r = {0};
-    for (int i = 0; i < 12; i++) {
+    for (int i = 0; i < NCOLS; i++) {
         if (!unescape(f[i]))
             return lineerr(err, arg, line, "column %d: unknown backslash escape", i + 1);
         if (!clean_text(f[i], "\n\t\r"))
@@ -269,7 +274,9 @@ registry_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
         return lineerr(err, arg, line, "unknown protocol '%.32s'", f[2]);
     if (f[0][0] == '\0' && (r.flags & PK_REC_NOPORT))
         return lineerr(err, arg, line, "a record needs a service name or a port");
-    for (int i = 0; i < 12; i++)
+    if (f[12][0] && !as_of_ok(f[12]))
+        return lineerr(err, arg, line, "column 13: a date YYYY or YYYY-MM, not '%.16s'", f[12]);
+    for (int i = 0; i < NCOLS; i++)
         if (tsv_to_str[i] >= 0)
             r.str[tsv_to_str[i]] = f[i];
     r.status = status_of(r.str[PK__S_SERVICE], r.str[PK__S_DESCRIPTION]);

@@ -325,6 +325,7 @@ render_record(struct pk_json *j, const void *item)
     pk_json_key_str(j, "description", r->description);
     for (size_t i = 0; i < pk__nrecord_fields; i++)
         opt_str(j, pk__record_fields[i].key, pk__record_field(r, i));
+    opt_str(j, "as_of", r->as_of);
     pk_json_obj_end(j);
 }
 

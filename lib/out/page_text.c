@@ -162,13 +162,24 @@ record_text(const struct pk_out *o, const struct pk_record *r, size_t vcol)
     char label[320];
     record_label(r, label, sizeof(label));
     field(o, 2, label, PK_STYLE_BOLD, true, r->description, vcol);
+    bool dated = !*r->as_of;
     for (size_t i = 0; i < pk__nrecord_fields; i++) {
         const char *v = pk__record_field(r, i);
         /* The contact is nearly always the assignee: said once. */
         if (!*v || (pk__record_fields[i].off == offsetof(struct pk_record, contact) &&
                     strcmp(v, r->assignee) == 0))
             continue;
-        field(o, 4, pk__record_fields[i].label, PK_STYLE_DIM, false, v, vcol);
+        if (dated) {
+            field(o, 4, pk__record_fields[i].label, PK_STYLE_DIM, false, v, vcol);
+            continue;
+        }
+        /* The first of the older columns says how old they are: "(2015 data)". */
+        struct pk_buf d;
+        pk_buf_init(&d, 1u << 20);
+        pk_buf_printf(&d, "%s (%.4s data)", v, r->as_of);
+        field(o, 4, pk__record_fields[i].label, PK_STYLE_DIM, false, d.data ? d.data : v, vcol);
+        pk_buf_free(&d);
+        dated = true;
     }
 }
 

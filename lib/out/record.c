@@ -91,7 +91,13 @@ pk_out_record_html(const struct pk_out *o, const struct pk_record *r)
         snprintf(ports, sizeof(ports), "-");
     else
         pk__ports_str(ports, sizeof(ports), r->port_lo, r->port_hi);
-    pk_buf_printf(b, "<tr class=\"%s\"><td>%s</td><td>", pk_status_name(r->status), ports);
+    pk_buf_printf(b, "<tr class=\"%s\"", pk_status_name(r->status));
+    if (*r->as_of) {
+        pk_buf_puts(b, " data-as-of=\"");
+        pk_buf_html_str(b, r->as_of);
+        pk_buf_putc(b, '"');
+    }
+    pk_buf_printf(b, "><td>%s</td><td>", ports);
     pk_buf_puts(b, r->proto ? pk_proto_name(r->proto) : "-");
     pk_buf_printf(b, "</td><td>%s</td><td>", pk_status_name(r->status));
     if (*r->service) {

@@ -43,6 +43,7 @@ fill_record(const struct pk_registry *reg, uint32_t id, struct pk_record *out)
     out->service_code = pool + r->str[PK__S_SERVICE_CODE];
     out->unauthorized = pool + r->str[PK__S_UNAUTHORIZED];
     out->notes = pool + r->str[PK__S_NOTES];
+    out->as_of = pool + r->str[PK__S_AS_OF];
 }
 
 int

@@ -24,6 +24,7 @@ enum {
     PK__S_SERVICE_CODE,
     PK__S_UNAUTHORIZED,
     PK__S_NOTES,
+    PK__S_AS_OF, /* the date of the columns past name and description, "" when current */
     PK__S_COUNT
 };
 

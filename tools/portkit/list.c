@@ -46,7 +46,7 @@ unassigned_run(struct pk_record *r, unsigned lo, unsigned hi, unsigned proto)
     memset(r, 0, sizeof(*r));
     r->id = UINT32_MAX; /* no record of the registry: never taken from a cache */
     r->service = r->description = r->assignee = r->contact = r->registered = r->modified =
-        r->reference = r->service_code = r->unauthorized = r->notes = "";
+        r->reference = r->service_code = r->unauthorized = r->notes = r->as_of = "";
     r->port_lo = (uint16_t)lo;
     r->port_hi = (uint16_t)hi;
     r->proto = proto;
