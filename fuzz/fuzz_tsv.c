@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct pk__build_meta meta = {"fuzz", "", ""};
         void *img;
         size_t len;
-        int rc = pk__registry_build(recs, nrecs, notes, nnotes, &meta, &img, &len);
+        int rc = pk__registry_build(recs, nrecs, notes, nnotes, NULL, 0, &meta, &img, &len);
         if (rc == 0) {
             const struct pk_registry *reg;
             const char *why;

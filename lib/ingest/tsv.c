@@ -410,3 +410,47 @@ pk__tsv_notes(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__buil
         *notes = v;
     return rc;
 }
+
+static bool
+prior_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
+{
+    struct items *c = ctx;
+    char *hash = strchr(p, '#');
+    if (hash)
+        *hash = '\0';
+    char *e;
+    char *spec = field(p, &e);
+    if (spec == e)
+        return true; /* a comment after blanks */
+    struct pk__build_prior pr = {.protos = PK_PROTO_ALL};
+    char *slash = memchr(spec, '/', (size_t)(e - spec));
+    unsigned lo, hi;
+    if (!parse_ports(spec, slash ? slash : e, &lo, &hi) || lo != hi)
+        return lineerr(err, arg, line, "bad port '%.*s'", (int)(e - spec > 16 ? 16 : e - spec), spec);
+    if (slash && !(pr.protos = proto_bit(slash + 1, (size_t)(e - slash - 1))))
+        return lineerr(err, arg, line, "bad protocol after '%.*s'", (int)(slash - spec), spec);
+    pr.port = lo;
+    char *w = field(e, &e);
+    long v = parse_port(w, e);
+    if (v < 1 || v > 100)
+        return lineerr(err, arg, line, "weight must be 1 to 100, not '%.*s'",
+                       (int)(e - w > 8 ? 8 : e - w), w);
+    pr.weight = (unsigned)v;
+    while (*e == ' ')
+        e++;
+    if (*e)
+        return lineerr(err, arg, line, "unexpected text after the weight");
+    return add_item(c, &pr);
+}
+
+int
+pk__tsv_prior(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__build_prior **prior,
+              size_t *n)
+{
+    void *v;
+    int rc = read_items(buf, len, err, arg, prior_line, sizeof(**prior), PK__NPORTS * PK_NPROTO,
+                        &v, n);
+    if (rc == 0)
+        *prior = v;
+    return rc;
+}

@@ -33,4 +33,11 @@ int pk__tsv_registry(char *buf, size_t len, pk__tsv_err err, void *arg, struct p
 int pk__tsv_notes(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__build_note **notes,
                   size_t *n);
 
+/*
+ * Parses the popularity prior (data/everyday.txt: "PORT[/PROTO] WEIGHT  # what", weight
+ * 1-100; without a protocol, every protocol) in buf. Returns what pk__tsv_registry() does.
+ */
+int pk__tsv_prior(char *buf, size_t len, pk__tsv_err err, void *arg,
+                  struct pk__build_prior **prior, size_t *n);
+
 #endif

@@ -289,9 +289,17 @@ put_section(unsigned char *img, size_t *at, struct pk__image_hdr *h, int sec, co
     *at += (n + 7) & ~(size_t)7;
 }
 
+static int
+cmp_prior(const void *a, const void *b)
+{
+    const struct pk__prior *x = a, *y = b;
+    return (x->port > y->port) - (x->port < y->port);
+}
+
 int
 pk__registry_build(const struct pk__build_rec *recs, size_t nrecs,
                    const struct pk__build_note *notes, size_t nnotes,
+                   const struct pk__build_prior *prior, size_t nprior,
                    const struct pk__build_meta *meta, void **image, size_t *len)
 {
     struct tables t = {0};
@@ -302,6 +310,19 @@ pk__registry_build(const struct pk__build_rec *recs, size_t nrecs,
         return PK_ERANGE;
     if (!valid_input(recs, nrecs, notes, nnotes))
         return PK_EINVAL;
+    if (nprior > PK__NPORTS * PK_NPROTO)
+        return PK_ERANGE;
+    for (size_t i = 0; i < nprior; i++)
+        if (prior[i].port > PK_PORT_MAX || !prior[i].protos ||
+            (prior[i].protos & ~(unsigned)PK_PROTO_ALL) || !prior[i].weight || prior[i].weight > 100)
+            return PK_EINVAL;
+    struct pk__prior *pri = malloc((nprior ? nprior : 1) * sizeof(*pri));
+    if (!pri)
+        return PK_ENOMEM;
+    for (size_t i = 0; i < nprior; i++)
+        pri[i] = (struct pk__prior){(uint16_t)prior[i].port, (uint8_t)prior[i].protos,
+                                    (uint8_t)prior[i].weight};
+    qsort(pri, nprior, sizeof(*pri), cmp_prior); /* entries of one port keep no order */
     t.recs = calloc(nrecs ? nrecs : 1, sizeof(*t.recs));
     t.ports = calloc(PK__NPORTS, sizeof(*t.ports));
     t.notes = calloc(nnotes ? nnotes : 1, sizeof(*t.notes));
@@ -417,6 +438,7 @@ pk__registry_build(const struct pk__build_rec *recs, size_t nrecs,
         [PK__SEC_NOTES] = nnotes * sizeof(*t.notes),
         [PK__SEC_SEARCH] = t.search_len,
         [PK__SEC_SOFF] = (nrecs + nnotes + 1) * 4,
+        [PK__SEC_PRIOR] = nprior * sizeof(*pri),
     };
     size_t size = (sizeof(h) + 7) & ~(size_t)7;
     for (int s = 0; s < PK__SEC_COUNT; s++)
@@ -441,6 +463,7 @@ pk__registry_build(const struct pk__build_rec *recs, size_t nrecs,
     put_section(img, &at, &h, PK__SEC_NOTES, t.notes, secs[PK__SEC_NOTES]);
     put_section(img, &at, &h, PK__SEC_SEARCH, t.search, secs[PK__SEC_SEARCH]);
     put_section(img, &at, &h, PK__SEC_SOFF, t.soff, secs[PK__SEC_SOFF]);
+    put_section(img, &at, &h, PK__SEC_PRIOR, pri, secs[PK__SEC_PRIOR]);
     memcpy(h.magic, PK__IMAGE_MAGIC, 8);
     h.version = PK__IMAGE_VERSION;
     h.bom = PK__IMAGE_BOM;
@@ -455,12 +478,14 @@ pk__registry_build(const struct pk__build_rec *recs, size_t nrecs,
     h.source = t.source;
     h.date = t.date;
     h.built = t.built;
+    h.nprior = (uint32_t)nprior;
     memcpy(img, &h, sizeof(h));
     h.checksum = pk__image_sum(img, size);
     memcpy(img, &h, sizeof(h));
     *image = img;
     *len = size;
 out:
+    free(pri);
     for (size_t i = 0; lower && i < nrecs; i++)
         free(lower[i]);
     free(lower);

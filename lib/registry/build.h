@@ -30,6 +30,13 @@ struct pk__build_note {
     unsigned kind;
 };
 
+/* One entry of the popularity prior. */
+struct pk__build_prior {
+    unsigned port;
+    unsigned protos;
+    unsigned weight; /* 1-100 */
+};
+
 /* What the image says of itself (strings, "" when unknown). */
 struct pk__build_meta {
     const char *source;
@@ -41,13 +48,14 @@ struct pk__build_meta {
 #define PK__BUILD_NOTES_MAX 100000u
 
 /*
- * Builds the image of recs and notes (in any order: records keep theirs, notes are sorted
- * by first port, stably). Returns 0 and *image (malloc'd, 8-byte aligned; free() it) of *len
+ * Builds the image of recs, notes and the popularity prior (in any order: records keep
+ * theirs, notes and prior entries are sorted by first port, stably). Returns 0 and *image (malloc'd, 8-byte aligned; free() it) of *len
  * bytes, PK_EINVAL for a record or note with impossible fields, PK_ERANGE when the tables
  * would pass their limits, or PK_ENOMEM.
  */
 int pk__registry_build(const struct pk__build_rec *recs, size_t nrecs,
                        const struct pk__build_note *notes, size_t nnotes,
+                       const struct pk__build_prior *prior, size_t nprior,
                        const struct pk__build_meta *meta, void **image, size_t *len);
 
 #endif

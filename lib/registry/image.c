@@ -119,6 +119,7 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
         [PK__SEC_NOTES] = (uint64_t)h.nnotes * sizeof(struct pk__note),
         [PK__SEC_SEARCH] = h.search_len,
         [PK__SEC_SOFF] = ((uint64_t)h.nrecs + h.nnotes + 1) * 4,
+        [PK__SEC_PRIOR] = (uint64_t)h.nprior * sizeof(struct pk__prior),
     };
     for (int s = 0; s < PK__SEC_COUNT; s++) {
         uint64_t off = h.sec[s].off, n = h.sec[s].len;
@@ -136,6 +137,7 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
     const struct pk__note *notes = (const void *)(base + h.sec[PK__SEC_NOTES].off);
     const char *search = (const char *)base + h.sec[PK__SEC_SEARCH].off;
     const uint32_t *soff = (const void *)(base + h.sec[PK__SEC_SOFF].off);
+    const struct pk__prior *prior = (const void *)(base + h.sec[PK__SEC_PRIOR].off);
 
     if (pool[0] != '\0' || pool[h.pool_len - 1] != '\0')
         return bad(why, "string pool not terminated");
@@ -185,7 +187,14 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
     if (disorder)
         return bad(why, "malformed search text");
 
+    for (uint32_t i = 0; i < h.nprior; i++)
+        if (!prior[i].protos || (prior[i].protos & ~(unsigned)PK_PROTO_ALL) || !prior[i].weight ||
+            prior[i].weight > 100 || (i > 0 && prior[i - 1].port > prior[i].port))
+            return bad(why, "a popularity entry has impossible fields");
+
     memset(reg, 0, sizeof(*reg));
+    reg->prior = prior;
+    reg->nprior = h.nprior;
     reg->format = h.version;
     reg->source = pool + h.source;
     reg->date = pool + h.date;

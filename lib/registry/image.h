@@ -7,7 +7,7 @@
  * that a registry can be written to a file, mapped read-only and used in place. The built-in
  * snapshot is made by the same builder (tools/gen/pk-embed emits its tables as C).
  *
- * Layout: a fixed header, then nine sections, each 8-byte aligned, in native byte order
+ * Layout: a fixed header, then ten sections, each 8-byte aligned, in native byte order
  * (the header's byte-order mark rejects an image from a machine of the other order):
  *
  *   pool    strings, NUL-terminated, deduplicated; offset 0 is ""
@@ -19,6 +19,7 @@
  *   notes   struct pk__note[nnotes], by first port
  *   search  the lowercased search text
  *   soff    uint32_t[nrecs + nnotes + 1]: where each entity's search text starts
+ *   prior   struct pk__prior[nprior]: the popularity prior, by port
  *
  * The checksum covers every byte but its own eight. It detects damage (a truncated copy, a
  * flipped bit), not tampering: an image is as trusted as the directory it lives in.
@@ -42,6 +43,7 @@ enum {
     PK__SEC_NOTES,
     PK__SEC_SEARCH,
     PK__SEC_SOFF,
+    PK__SEC_PRIOR,
     PK__SEC_COUNT
 };
 
@@ -54,7 +56,8 @@ struct pk__image_hdr {
     uint32_t nrecs, nnotes, nnames, nrefs, nnrefs;
     uint32_t pool_len, search_len;
     uint32_t source, date, built; /* pool offsets of the metadata strings */
-    uint32_t reserved[4];         /* zero */
+    uint32_t nprior;
+    uint32_t reserved[3]; /* zero */
     struct {
         uint64_t off, len;
     } sec[PK__SEC_COUNT];

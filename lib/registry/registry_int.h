@@ -61,6 +61,14 @@ struct pk__port {
 
 #define PK__NPORTS 65537u
 
+/* One entry of the project's popularity prior (data/everyday.txt): how often people meet
+ * a port, 1-100; sorted by port. */
+struct pk__prior {
+    uint16_t port;
+    uint8_t protos;
+    uint8_t weight;
+};
+
 struct pk_registry {
     /* Where the data came from, for pk_registry_info(): strings in the pool. */
     const char *source;
@@ -92,6 +100,8 @@ struct pk_registry {
      * soff has nrecs + nnotes + 1 entries; the last is the total length. */
     const char *search;
     const uint32_t *soff;
+    const struct pk__prior *prior; /* sorted by port */
+    uint32_t nprior;
     uint32_t refs_n;  /* entries in refs */
     uint32_t nrefs_n; /* entries in nrefs */
     uint32_t search_len;

@@ -5,9 +5,9 @@
  * builder (lib/registry/build.c), read back through the image verifier, so the snapshot and a
  * downloaded registry can never differ in form.
  *
- *   pk-embed REGISTRY.tsv NOTES.txt OUT.c       generate
- *   pk-embed --image REGISTRY.tsv NOTES.txt OUT  write the image itself (for tests)
- *   pk-embed --check REGISTRY.tsv NOTES.txt     validate both files, print a summary
+ *   pk-embed [--prior EVERYDAY.txt] REGISTRY.tsv NOTES.txt OUT.c   generate
+ *   pk-embed --image [--prior ...] REGISTRY.tsv NOTES.txt OUT      the image itself (tests)
+ *   pk-embed --check [--prior ...] REGISTRY.tsv NOTES.txt          validate, print a summary
  *
  * Every malformed line is reported as FILE:LINE: what is wrong, and makes the run fail.
  */
@@ -168,6 +168,11 @@ emit(const char *outpath, const struct pk_registry *reg)
     emit_u32(out, "nrefs", reg->nrefs, reg->nrefs_n);
     emit_u32(out, "names", reg->names, reg->nnames);
     emit_u32(out, "soff", reg->soff, (size_t)reg->nrecs + reg->nnotes + 1);
+    fprintf(out, "static const struct pk__prior prior[%u] = {\n", reg->nprior ? reg->nprior : 1);
+    for (uint32_t i = 0; i < reg->nprior; i++)
+        fprintf(out, "    {%u, %u, %u},\n", reg->prior[i].port, reg->prior[i].protos,
+                reg->prior[i].weight);
+    fputs("};\n\n", out);
     fprintf(out, "static const char pool[%u] =\n", reg->pool_len);
     emit_bytes(out, reg->pool, reg->pool_len);
     fputs(";\n\n", out);
@@ -182,10 +187,11 @@ emit(const char *outpath, const struct pk_registry *reg)
             "    .refs = refs, .refs_n = %u, .nrefs = nrefs, .nrefs_n = %u,\n"
             "    .names = names, .nnames = %u, .notes = notes, .nnotes = %u,\n"
             "    .search = search, .search_len = %u, .soff = soff,\n"
+            "    .prior = prior, .nprior = %u,\n"
             "};\n",
             (unsigned)(reg->source - reg->pool), (unsigned)(reg->date - reg->pool),
             (unsigned)(reg->built - reg->pool), reg->format, reg->pool_len, reg->nrecs, reg->refs_n,
-            reg->nrefs_n, reg->nnames, reg->nnotes, reg->search_len);
+            reg->nrefs_n, reg->nnames, reg->nnotes, reg->search_len, reg->nprior);
     if (fflush(out) != 0 || fsync(fileno(out)) != 0 || ferror(out))
         die("%s: write error", tmppath);
     fclose(out);
@@ -205,66 +211,81 @@ write_image(const char *outpath, const void *img, size_t len)
 int
 main(int argc, char **argv)
 {
-    bool check = argc == 4 && strcmp(argv[1], "--check") == 0;
-    bool image = argc == 5 && strcmp(argv[1], "--image") == 0;
-    if (!check && !image && argc != 4) {
-        fprintf(stderr, "usage: pk-embed REGISTRY.tsv NOTES.txt OUT.c\n"
-                        "       pk-embed --image REGISTRY.tsv NOTES.txt OUT\n"
-                        "       pk-embed --check REGISTRY.tsv NOTES.txt\n");
+    bool check = false, image = false;
+    const char *priorpath = NULL;
+    int a = 1;
+    for (; a < argc && argv[a][0] == '-' && argv[a][1] == '-'; a++) {
+        if (strcmp(argv[a], "--check") == 0)
+            check = true;
+        else if (strcmp(argv[a], "--image") == 0)
+            image = true;
+        else if (strcmp(argv[a], "--prior") == 0 && a + 1 < argc)
+            priorpath = argv[++a];
+        else
+            break;
+    }
+    if (argc - a != (check ? 2 : 3) || (check && image)) {
+        fprintf(stderr, "usage: pk-embed [--prior EVERYDAY.txt] REGISTRY.tsv NOTES.txt OUT.c\n"
+                        "       pk-embed --image [--prior EVERYDAY.txt] REGISTRY.tsv NOTES.txt OUT\n"
+                        "       pk-embed --check [--prior EVERYDAY.txt] REGISTRY.tsv NOTES.txt\n");
         return 2;
     }
-    int a = check || image ? 2 : 1;
     const char *regpath = argv[a], *notespath = argv[a + 1], *outpath = argv[a + 2];
-    size_t rlen, nlen, nrecs = 0, nnotes = 0;
+    size_t rlen, nlen, plen = 0, nrecs = 0, nnotes = 0, nprior = 0;
     char *rbuf = slurp(regpath, &rlen), *nbuf = slurp(notespath, &nlen);
+    char *pbuf = priorpath ? slurp(priorpath, &plen) : NULL;
     char source[256];
     source_of(rbuf, source, sizeof(source));
     struct pk__build_rec *recs = NULL;
     struct pk__build_note *notes = NULL;
+    struct pk__build_prior *prior = NULL;
     int rc1 = pk__tsv_registry(rbuf, rlen, line_error, (void *)regpath, &recs, &nrecs);
     int rc2 = pk__tsv_notes(nbuf, nlen, line_error, (void *)notespath, &notes, &nnotes);
-    if (rc1 < 0 || rc2 < 0)
-        die("%s", rc1 == PK_EBADMSG || rc2 == PK_EBADMSG ? "malformed lines (above)"
-                                                         : pk_strerror(rc1 < 0 ? rc1 : rc2));
+    int rc3 = pbuf ? pk__tsv_prior(pbuf, plen, line_error, (void *)priorpath, &prior, &nprior) : 0;
+    if (rc1 < 0 || rc2 < 0 || rc3 < 0)
+        die("%s", rc1 == PK_EBADMSG || rc2 == PK_EBADMSG || rc3 == PK_EBADMSG
+                      ? "malformed lines (above)"
+                      : pk_strerror(rc1 < 0 ? rc1 : rc2 < 0 ? rc2 : rc3));
     if (check) {
         unsigned kinds[3] = {0};
         for (size_t j = 0; j < nnotes; j++)
             kinds[notes[j].kind]++;
-        printf("%s: %zu records; %zu notes (%u unofficial, %u historical, %u abuse)\n", regpath,
+        printf("%s: %zu records; %zu notes (%u unofficial, %u historical, %u abuse)", regpath,
                nrecs, nnotes, kinds[0], kinds[1], kinds[2]);
-        free(recs);
-        free(notes);
-        free(rbuf);
-        free(nbuf);
-        return 0;
+        if (pbuf)
+            printf("; %zu popularity entries", nprior);
+        putchar('\n');
+    } else {
+        /* No build time in the snapshot, so that builds are reproducible (unless asked for). */
+        char built[32] = "";
+        const char *epoch = getenv("SOURCE_DATE_EPOCH");
+        if (epoch && *epoch) {
+            time_t t = (time_t)strtoll(epoch, NULL, 10);
+            struct tm tm;
+            if (gmtime_r(&t, &tm))
+                strftime(built, sizeof(built), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        }
+        struct pk__build_meta meta = {.source = source, .date = "", .built = built};
+        void *img;
+        size_t len;
+        int rc = pk__registry_build(recs, nrecs, notes, nnotes, prior, nprior, &meta, &img, &len);
+        if (rc < 0)
+            die("building the registry image: %s", pk_strerror(rc));
+        struct pk_registry reg;
+        const char *why = "";
+        if (pk__image_view(img, len, &reg, &why) < 0)
+            die("the image just built does not verify: %s", why);
+        if (image)
+            write_image(outpath, img, len);
+        else
+            emit(outpath, &reg);
+        free(img);
     }
-    /* No build time in the snapshot, so that builds are reproducible (unless asked for). */
-    char built[32] = "";
-    const char *epoch = getenv("SOURCE_DATE_EPOCH");
-    if (epoch && *epoch) {
-        time_t t = (time_t)strtoll(epoch, NULL, 10);
-        struct tm tm;
-        if (gmtime_r(&t, &tm))
-            strftime(built, sizeof(built), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
-    struct pk__build_meta meta = {.source = source, .date = "", .built = built};
-    void *img;
-    size_t len;
-    int rc = pk__registry_build(recs, nrecs, notes, nnotes, &meta, &img, &len);
-    if (rc < 0)
-        die("building the registry image: %s", pk_strerror(rc));
-    struct pk_registry reg;
-    const char *why = "";
-    if (pk__image_view(img, len, &reg, &why) < 0)
-        die("the image just built does not verify: %s", why);
-    if (image)
-        write_image(outpath, img, len);
-    else
-        emit(outpath, &reg);
-    free(img);
     free(recs);
     free(notes);
+    free(prior);
     free(rbuf);
     free(nbuf);
+    free(pbuf);
     return 0;
 }
