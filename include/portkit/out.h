@@ -152,6 +152,13 @@ PK_API void pk_out_note_html(const struct pk_out *o, const struct pk_note *n);
 /* Appends a protocol set as "tcp,udp" to b. */
 PK_API void pk_out_protos_text(struct pk_buf *b, unsigned protos);
 
+/*
+ * Writes a search result as a JSON object: port and port_end (null for a name without a
+ * port), protocols, services (the names of its matched records, aliases folded), score,
+ * and its matched records and notes, best first.
+ */
+PK_API void pk_out_search_json(const struct pk_out *o, const struct pk_search_result *r);
+
 /* ---- Errors ---- */
 
 /*

@@ -223,6 +223,45 @@ struct pk_hit {
 PK_API int pk_search(const struct pk_registry *reg, const char *const *terms, size_t nterms,
                      struct pk_hit *hits, size_t max);
 
+/* One record or note that matched a search, and how well. */
+#define PK_SEARCH_REFS 8
+struct pk_search_ref {
+    uint32_t id;
+    bool is_note;
+    int score;
+};
+
+/*
+ * A search result: a port (port == port_end), a block of ports, or a service name without a
+ * port (noport), with the protocols and the records and notes of it that matched, best first
+ * (the first PK_SEARCH_REFS of them).
+ */
+struct pk_search_result {
+    unsigned port, port_end; /* 0 for a name without a port */
+    bool noport;
+    unsigned protos; /* pk_proto bits of what matched */
+    int score;       /* higher is better */
+    int prior;       /* the project's popularity weight of the port (0-100), 0 when none */
+    size_t nrefs;
+    struct pk_search_ref refs[PK_SEARCH_REFS];
+};
+
+/*
+ * Searches for what a person means by terms (case-insensitive; a term holding blanks is
+ * split into words): ranks ports, blocks of ports and names without a port by everything
+ * their page says. Every term must match somewhere in it. A whole name or note label ranks
+ * above a part of a name, a whole word of a description above one found inside a word, the
+ * terms in a row as a phrase above them apart; the popularity prior breaks ties; names
+ * without a port come after every port. Writes the best max results, best first, and
+ * returns how many there are (which may exceed max), PK_EINVAL for no term, over 16, or one
+ * empty or over 255 bytes, or PK_ENOMEM. Allocates working memory.
+ */
+PK_API int pk_search_ports(const struct pk_registry *reg, const char *const *terms, size_t nterms,
+                           struct pk_search_result *out, size_t max);
+
+/* Returns the project's popularity weight (1-100) of port for a protocol in protos, or 0. */
+PK_API int pk_port_prior(const struct pk_registry *reg, unsigned port, unsigned protos);
+
 /* Returns the range class of port. */
 PK_API enum pk_range_class pk_range_class_of(unsigned port);
 

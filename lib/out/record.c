@@ -128,6 +128,87 @@ pk_out_note_html(const struct pk_out *o, const struct pk_note *n)
     pk_buf_puts(b, "</li>\n");
 }
 
+/* True when a and b are one name but for case and '-'/'_'. */
+static bool
+alias_of(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == '-' || *a == '_')
+            a++;
+        while (*b == '-' || *b == '_')
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
+        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
+        if (x != y)
+            return false;
+        a++, b++;
+    }
+}
+
+void
+pk_out_search_json(const struct pk_out *o, const struct pk_search_result *r)
+{
+    struct pk_json j;
+    pk_json_init(&j, o->b);
+    pk_json_obj_begin(&j);
+    if (r->noport) {
+        pk_json_key(&j, "port");
+        pk_json_val_null(&j);
+        pk_json_key(&j, "port_end");
+        pk_json_val_null(&j);
+    } else {
+        pk_json_key_int(&j, "port", r->port);
+        pk_json_key_int(&j, "port_end", r->port_end);
+    }
+    pk_json_key(&j, "protocols");
+    pk__out_protos(&j, r->protos);
+    pk_json_key(&j, "services");
+    pk_json_arr_begin(&j);
+    const char *seen[PK_SEARCH_REFS];
+    size_t ns = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        struct pk_record rec;
+        if (r->refs[i].is_note || pk_record_get(o->reg, r->refs[i].id, &rec) < 0 || !*rec.service)
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < ns && !dup; k++)
+            dup = alias_of(seen[k], rec.service);
+        if (!dup) {
+            seen[ns++] = rec.service;
+            pk_json_val_str(&j, rec.service);
+        }
+    }
+    for (unsigned p = PK_TCP; ns == 0 && !r->noport && r->port == r->port_end && p <= PK_DCCP;
+         p <<= 1) {
+        const char *svc = pk_service_name(o->reg, r->port, p);
+        if (svc) {
+            pk_json_val_str(&j, svc);
+            ns++;
+        }
+    }
+    pk_json_arr_end(&j);
+    pk_json_key_int(&j, "score", r->score);
+    pk_json_key(&j, "records");
+    pk_json_arr_begin(&j);
+    for (size_t i = 0; i < r->nrefs; i++) {
+        struct pk_record rec;
+        if (!r->refs[i].is_note && pk_record_get(o->reg, r->refs[i].id, &rec) == 0)
+            pk__out_record(&j, o, &rec, 0);
+    }
+    pk_json_arr_end(&j);
+    pk_json_key(&j, "notes");
+    pk_json_arr_begin(&j);
+    for (size_t i = 0; i < r->nrefs; i++) {
+        struct pk_note n;
+        if (r->refs[i].is_note && pk_note_get(o->reg, r->refs[i].id, &n) == 0)
+            pk__out_note(&j, o, &n);
+    }
+    pk_json_arr_end(&j);
+    pk_json_obj_end(&j);
+}
+
 void
 pk_out_error_json(const struct pk_out *o, const char *input, size_t len, int err,
                   const char *message)

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* portkit search TERM... [--limit N]: ranked search over names, descriptions and notes. */
+/*
+ * portkit search TERM... [--limit N]: what a person means by the terms, ranked by port (see
+ * pk_search_ports()): one row, or one JSON object, per port, block of ports or name without a
+ * port, with the records and notes of it that matched.
+ */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "portkit/error.h"
@@ -10,72 +15,104 @@
 #define MAX_LIMIT 100000
 #define MAX_TERMS 16
 
-/* A row of the human table: one record, or records that differ only in protocol. */
-struct row {
-    struct pk_hit hit;
-    unsigned protos;
+static const struct pk_col cols[] = {
+    {"PORT", 0},
+    {"PROTO", 0},
+    {"SERVICE", 0},
+    {"DESCRIPTION", PK_COL_SHRINK},
 };
 
-/* True when records a and b say the same thing on the same ports, protocol aside. Strings
- * of the registry are pooled, so equal text is the same pointer. */
+/* True when a and b are one name but for case and '-'/'_' (printer-agent, printer_agent). */
 static bool
-same_but_proto(const struct pk_record *a, const struct pk_record *b)
+alias_of(const char *a, const char *b)
 {
-    return a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
-           (a->flags & PK_REC_NOPORT) == (b->flags & PK_REC_NOPORT) && a->status == b->status &&
-           a->service == b->service && a->description == b->description;
+    for (;;) {
+        while (*a == '-' || *a == '_')
+            a++;
+        while (*b == '-' || *b == '_')
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a + 32) : *a;
+        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b + 32) : *b;
+        if (x != y)
+            return false;
+        a++, b++;
+    }
 }
 
-/*
- * Adds hits[0..n) as table rows, folding a record into an earlier row that differs only in
- * protocol (http on 80 is one row "tcp,udp"), until limit rows. Returns the number of hits
- * consumed, or a negative pk_errno.
- */
-static long
-add_rows(struct cli *cli, struct pk_table *t, const struct pk_hit *hits, size_t n, size_t limit)
+/* Appends the service names of r's matched records, aliases folded, to b ("-" for none). */
+static void
+services_of(const struct cli *cli, const struct pk_search_result *r, struct pk_buf *b)
 {
-    struct row *rows = calloc(limit, sizeof(*rows));
-    size_t nrows = 0, used = 0;
-    int rc = 0;
-    if (!rows)
-        return PK_ENOMEM;
-    for (; used < n; used++) {
-        const struct pk_hit *h = &hits[used];
-        bool merged = false;
-        struct pk_record r, o;
-        if (!h->is_note) {
-            pk_record_get(cli->reg, h->id, &r);
-            for (size_t k = 0; k < nrows && !merged; k++) {
-                if (rows[k].hit.is_note || rows[k].hit.score != h->score)
-                    continue;
-                pk_record_get(cli->reg, rows[k].hit.id, &o);
-                if (same_but_proto(&r, &o)) {
-                    rows[k].protos |= r.proto;
-                    merged = true;
-                }
-            }
-        }
-        if (merged)
+    const char *seen[PK_SEARCH_REFS];
+    size_t n = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        struct pk_record rec;
+        if (r->refs[i].is_note || pk_record_get(cli->reg, r->refs[i].id, &rec) < 0 || !*rec.service)
             continue;
-        if (nrows == limit)
-            break;
-        rows[nrows].hit = *h;
-        rows[nrows].protos = h->is_note ? 0 : r.proto;
-        nrows++;
+        bool dup = false;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = alias_of(seen[k], rec.service);
+        if (dup)
+            continue;
+        seen[n++] = rec.service;
+        if (b->len)
+            pk_buf_puts(b, ", ");
+        pk_buf_puts(b, rec.service);
     }
-    for (size_t k = 0; k < nrows && rc == 0; k++) {
-        if (rows[k].hit.is_note) {
-            struct pk_note note;
-            pk_note_get(cli->reg, rows[k].hit.id, &note);
-            rc = pk_out_note_row(t, &note);
-        } else {
-            struct pk_record r;
-            pk_record_get(cli->reg, rows[k].hit.id, &r);
-            rc = pk_out_record_row(t, &r, rows[k].protos, 0, 0);
-        }
+    /* No record matched (a note did): the names the port is assigned to. */
+    for (unsigned p = PK_TCP; !b->len && !r->noport && r->port == r->port_end && p <= PK_DCCP;
+         p <<= 1) {
+        const char *svc = pk_service_name(cli->reg, r->port, p);
+        if (svc)
+            pk_buf_puts(b, svc);
     }
-    free(rows);
-    return rc < 0 ? rc : (long)used;
+    if (!b->len)
+        pk_buf_puts(b, "-");
+}
+
+/* The description of a result: its best record's, or its best note's text. */
+static const char *
+description_of(const struct cli *cli, const struct pk_search_result *r)
+{
+    struct pk_record rec;
+    struct pk_note note;
+    if (r->nrefs == 0)
+        return "-";
+    if (r->refs[0].is_note)
+        return pk_note_get(cli->reg, r->refs[0].id, &note) == 0 ? note.text : "-";
+    return pk_record_get(cli->reg, r->refs[0].id, &rec) == 0 && *rec.description ? rec.description
+                                                                                 : "-";
+}
+
+static int
+row(struct cli *cli, struct pk_table *t, const struct pk_search_result *r)
+{
+    char ports[16], protos[32];
+    struct pk_buf names;
+    int rc = pk_table_row(t);
+    if (rc < 0)
+        return rc;
+    if (r->noport)
+        strcpy(ports, "-");
+    else if (r->port == r->port_end)
+        snprintf(ports, sizeof(ports), "%u", r->port);
+    else
+        snprintf(ports, sizeof(ports), "%u-%u", r->port, r->port_end);
+    struct pk_buf pb;
+    pk_buf_init(&pb, sizeof(protos) - 1);
+    pk_out_protos_text(&pb, r->protos);
+    snprintf(protos, sizeof(protos), "%s", pb.len ? pb.data : "-");
+    pk_buf_free(&pb);
+    pk_buf_init(&names, 4096);
+    services_of(cli, r, &names);
+    pk_table_cell(t, 0, ports, PK_STYLE_NONE);
+    pk_table_cell(t, 1, protos, PK_STYLE_NONE);
+    pk_table_cell(t, 2, names.data, PK_STYLE_BOLD);
+    pk_buf_free(&names);
+    rc = (int)pk_table_cell(t, 3, description_of(cli, r), PK_STYLE_NONE);
+    return rc < 0 ? rc : 0;
 }
 
 static int
@@ -108,64 +145,51 @@ run(struct cli *cli, int argc, char **argv)
         return cli_usage(&cmd_search, "at most %d terms", MAX_TERMS);
     for (int i = 1; i <= nterms; i++) {
         size_t n = strlen(argv[i]);
-        if (n == 0 || n > 255) {
-            cli_err("search: '%.64s%s': a term must be 1 to 255 bytes", argv[i],
+        if (n == 0 || n > 255 || strspn(argv[i], " ") == n) {
+            cli_err("search: '%.64s%s': a term must be 1 to 255 bytes, not only blanks", argv[i],
                     n > 64 ? "..." : "");
             return EXIT_USAGE;
         }
     }
-    /* The text table folds tcp and udp rows of one service, so it asks for more hits. */
-    size_t want = cli->json ? limit : limit * 4;
-    struct pk_hit *hits = malloc(want * sizeof(*hits));
-    if (!hits) {
+    struct pk_search_result *res = malloc(limit * sizeof(*res));
+    if (!res) {
         cli_err("search: %s", pk_strerror(PK_ENOMEM));
         return EXIT_RUNTIME;
     }
-    int total = pk_search(cli->reg, (const char *const *)argv + 1, (size_t)nterms, hits, want);
+    int total =
+        pk_search_ports(cli->reg, (const char *const *)argv + 1, (size_t)nterms, res, limit);
     if (total < 0) {
-        free(hits);
+        free(res);
         cli_err("search: %s", pk_strerror(total));
-        return EXIT_USAGE;
+        return total == PK_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
     }
-    size_t got = (size_t)total < want ? (size_t)total : want, shown = got;
+    size_t shown = (size_t)total < limit ? (size_t)total : limit;
+    struct pk_table *t = NULL;
+    rc = 0;
     if (cli->json) {
-        for (size_t i = 0; i < got; i++) {
-            if (hits[i].is_note) {
-                struct pk_note n;
-                pk_note_get(cli->reg, hits[i].id, &n);
-                pk_out_note_json(&cli->o, &n);
-            } else {
-                struct pk_record r;
-                pk_record_get(cli->reg, hits[i].id, &r);
-                pk_out_record_json(&cli->o, &r, 0);
-            }
+        for (size_t i = 0; i < shown; i++) {
+            pk_out_search_json(&cli->o, &res[i]);
             pk_buf_putc(&cli->out, '\n');
         }
-    } else if (got > 0) {
-        size_t ncols;
-        struct pk_table *t = NULL;
-        const struct pk_col *cols = pk_out_record_cols(&ncols);
-        long used = pk_table_new(cols, ncols, &t);
-        if (used == 0)
-            used = add_rows(cli, t, hits, got, limit);
-        if (used >= 0)
-            used = pk_table_render(t, &cli->o, 0) < 0 ? PK_ENOMEM : used;
-        pk_table_free(t);
-        if (used < 0) {
-            free(hits);
-            cli_err("search: %s", pk_strerror((int)used));
-            return EXIT_RUNTIME;
-        }
-        shown = (size_t)used;
+    } else if (shown && (rc = pk_table_new(cols, sizeof(cols) / sizeof(cols[0]), &t)) == 0) {
+        for (size_t i = 0; i < shown && rc == 0; i++)
+            rc = row(cli, t, &res[i]);
+        if (rc == 0)
+            rc = pk_table_render(t, &cli->o, 0);
     }
-    free(hits);
+    pk_table_free(t);
+    free(res);
+    if (rc < 0) {
+        cli_err("search: %s", pk_strerror(rc));
+        return EXIT_RUNTIME;
+    }
     if (total == 0) {
         cli_err("search: nothing matches");
         return EXIT_NOTHING;
     }
     if (shown < (size_t)total) {
         cli_flush(cli);
-        cli_err("search: showing %zu of %d matching records; --limit N shows more", shown, total);
+        cli_err("search: showing %zu of %d results; --limit N shows more", shown, total);
     }
     return EXIT_FOUND;
 }
@@ -173,9 +197,10 @@ run(struct cli *cli, int argc, char **argv)
 const struct pk_cmd cmd_search = {
     .name = "search",
     .usage = "search [--limit N] TERM...",
-    .summary = "ranked search over service names, descriptions and the project's notes",
+    .summary = "what you mean by a name, acronym or phrase: ports ranked by everything their "
+               "pages say",
     .opts = opts,
     .nopts = sizeof(opts) / sizeof(opts[0]),
-    .operands = "Every TERM must match (case-insensitive).",
+    .operands = "Every TERM must match (case-insensitive); a quoted phrase is its words.",
     .run = run,
 };
