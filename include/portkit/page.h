@@ -44,6 +44,10 @@ struct pk_page {
     struct pk_note *notes;
     size_t nnotes;
     struct pk_note inline_notes[PK_PAGE_NOTES_INLINE];
+    /* The block the port sits in: the narrowest IANA block record or note of 2 to 16 ports
+     * covering it (788-799 for 793, 721-731 for 721); has_block false when none. */
+    bool has_block;
+    unsigned block_lo, block_hi;
     /* Called at the end of the page to add sections of a higher layer (who listens here);
      * in JSON it writes whole "key": value members. May be NULL. */
     void (*extra)(const struct pk_out *o, enum pk_page_format fmt, void *arg);

@@ -75,6 +75,15 @@ int pk__out_notes_of(const struct pk_registry *reg, unsigned lo, unsigned hi, un
 /* Writes a protocol set as "tcp,udp" ("-" for none) into buf (24 bytes hold any set). */
 void pk__protos_str(char *buf, size_t cap, unsigned protos);
 
+/* A range's runs (range.c), for the range views and a page's block: the "port", "port_end"
+ * and "protocols" members into the object j has open; a table (render flags); an HTML table. */
+void pk__out_runs_json(struct pk_json *j, const struct pk_out *o, unsigned lo, unsigned hi,
+                       unsigned protos);
+int pk__out_runs_text(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos,
+                      bool has_proto, unsigned flags);
+void pk__out_runs_html(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos,
+                       bool has_proto);
+
 /* Writes "lo" or "lo-hi" into buf (16 bytes). */
 void pk__ports_str(char *buf, size_t cap, unsigned lo, unsigned hi);
 

@@ -8,6 +8,36 @@
 #include "out_int.h"
 #include "portkit/error.h"
 
+#define BLOCK_MAX 16
+
+/* Picks the block of the page: the narrowest range of 2 to BLOCK_MAX ports among the block
+ * records and the notes that cover the port. */
+static void
+find_block(struct pk_page *page)
+{
+    unsigned best = BLOCK_MAX;
+    page->has_block = false;
+    for (size_t i = 0; i < page->nproto; i++) {
+        struct pk_cursor c = page->proto[i].records;
+        struct pk_record r;
+        while (pk_cursor_next(&c, &r))
+            if ((r.flags & PK_REC_RANGE) && (unsigned)(r.port_hi - r.port_lo) < best) {
+                best = r.port_hi - r.port_lo;
+                page->block_lo = r.port_lo, page->block_hi = r.port_hi;
+                page->has_block = true;
+            }
+    }
+    for (size_t i = 0; i < page->nnotes; i++) {
+        const struct pk_note *n = &page->notes[i];
+        unsigned w = n->port_hi - n->port_lo;
+        if (w > 0 && w < best) {
+            best = w;
+            page->block_lo = n->port_lo, page->block_hi = n->port_hi;
+            page->has_block = true;
+        }
+    }
+}
+
 int
 pk_page_build(const struct pk_registry *reg, unsigned port, unsigned protos, bool has_proto,
               const struct pk_port_policy *pol, struct pk_page *page)
@@ -47,6 +77,7 @@ pk_page_build(const struct pk_registry *reg, unsigned port, unsigned protos, boo
         n = pk_port_notes(reg, port, protos, page->notes, (size_t)n);
     }
     page->nnotes = n > 0 ? (size_t)n : 0;
+    find_block(page);
     return 0;
 }
 
@@ -164,6 +195,15 @@ pk_out_page_json(const struct pk_out *o, const struct pk_page *page)
         pk__out_note_put(b, o, &page->notes[i]);
     }
     pk_buf_putc(b, ']');
+    if (page->has_block) {
+        PUT(b, ",\"block\":{\"port\":");
+        pk_buf_putu(b, page->block_lo);
+        PUT(b, ",\"port_end\":");
+        pk_buf_putu(b, page->block_hi);
+        pk_buf_putc(b, '}');
+    } else {
+        PUT(b, ",\"block\":null");
+    }
     if (page->extra) {
         /* A higher layer's members ("here"): the writer expects a comma before them. */
         struct pk_out eo = *o;
@@ -201,6 +241,12 @@ pk_out_page_html(const struct pk_out *o, const struct pk_page *page)
             pk_out_record_html(o, &r);
         if (pp->records.n)
             pk_buf_puts(b, "</table>\n");
+        pk_buf_puts(b, "</section>\n");
+    }
+    if (page->has_block) {
+        pk_buf_printf(b, "<section class=\"block\"><h2>The block %u-%u</h2>\n", page->block_lo,
+                      page->block_hi);
+        pk__out_runs_html(o, page->block_lo, page->block_hi, page->protos, page->has_proto);
         pk_buf_puts(b, "</section>\n");
     }
     for (int k = PK_NOTE_UNOFFICIAL; k <= PK_NOTE_ABUSE; k++) {

@@ -4,7 +4,9 @@
  * column names, note ports) share one value column, as wide as the longest label needs up to
  * LABEL_MAX; a longer label stands on its own line with its value below, in that column.
  */
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "out_int.h"
@@ -155,9 +157,39 @@ host_lines(const struct pk_out *o, const struct pk_page *page, size_t vcol)
     pk_buf_putc(b, '\n');
 }
 
+/*
+ * The port a block record's "Unauthorized Use Known on port 796" is about, when it is not
+ * the page's own port: that port, else -1.
+ */
+static long
+other_port_named(const char *text, unsigned port)
+{
+    const char *p = strstr(text, "port ");
+    if (!p)
+        return -1;
+    long v = 0;
+    int nd = 0;
+    for (p += 5; *p >= '0' && *p <= '9' && nd < 6; p++, nd++)
+        v = v * 10 + (*p - '0');
+    return nd && v <= PK_PORT_MAX && (unsigned)v != port ? v : -1;
+}
+
+/* The first line of text, cut to cols columns: the long DNS-SD texts of IANA's assignment
+ * notes stand on one line unless PK_OUT_VERBOSE. */
+static void
+one_line(struct pk_buf *out, const char *text, size_t cols)
+{
+    size_t n = strcspn(text, "\n"), used;
+    size_t fit = pk__text_fit(text, n, cols, &used);
+    pk_buf_put(out, text, fit);
+    if (fit < strlen(text))
+        pk_buf_puts(out, MB_CUR_MAX > 1 ? "\xe2\x80\xa6 (-v: whole)" : "... (-v: whole)");
+}
+
 /* One record under its protocol: name and description, then its other IANA columns. */
 static void
-record_text(const struct pk_out *o, const struct pk_record *r, size_t vcol)
+record_text(const struct pk_out *o, const struct pk_page *page, const struct pk_record *r,
+            size_t vcol)
 {
     char label[320];
     record_label(r, label, sizeof(label));
@@ -169,17 +201,29 @@ record_text(const struct pk_out *o, const struct pk_record *r, size_t vcol)
         if (!*v || (pk__record_fields[i].off == offsetof(struct pk_record, contact) &&
                     strcmp(v, r->assignee) == 0))
             continue;
-        if (dated) {
-            field(o, 4, pk__record_fields[i].label, PK_STYLE_DIM, false, v, vcol);
-            continue;
-        }
-        /* The first of the older columns says how old they are: "(2015 data)". */
         struct pk_buf d;
         pk_buf_init(&d, 1u << 20);
-        pk_buf_printf(&d, "%s (%.4s data)", v, r->as_of);
+        size_t room = pk__out_wrap_width(o) > vcol + 30 ? pk__out_wrap_width(o) - vcol - 20 : 30;
+        bool folds = pk__record_fields[i].off == offsetof(struct pk_record, notes) &&
+                     !(o->flags & PK_OUT_VERBOSE);
+        if (folds)
+            one_line(&d, v, room);
+        else
+            pk_buf_puts(&d, v);
+        long other = pk__record_fields[i].off == offsetof(struct pk_record, unauthorized)
+                         ? other_port_named(v, page->port)
+                         : -1;
+        if (other >= 0 && (r->flags & PK_REC_RANGE) && other >= r->port_lo && other <= r->port_hi)
+            pk_buf_printf(&d, " (about port %ld, a neighbour in the block %u-%u, not %u)", other,
+                          r->port_lo, r->port_hi, page->port);
+        else if (other >= 0)
+            pk_buf_printf(&d, " (about port %ld, not %u)", other, page->port);
+        /* The first of the older columns says how old they are: "(2015 data)". */
+        if (!dated)
+            pk_buf_printf(&d, " (%.4s data)", r->as_of);
+        dated = true;
         field(o, 4, pk__record_fields[i].label, PK_STYLE_DIM, false, d.data ? d.data : v, vcol);
         pk_buf_free(&d);
-        dated = true;
     }
 }
 
@@ -200,6 +244,79 @@ pk__out_notes_text(const struct pk_out *o, const struct pk_note *notes, size_t n
         note_label(&notes[i], label, sizeof(label));
         field(o, 2, label, PK_STYLE_NONE, false, notes[i].text, vcol);
     }
+}
+
+/* True when another port of the page's block has an assignment of its own (729-731 inside
+ * the NT 3.5 block 721-731): then the block is worth a table. */
+static bool
+block_has_others(const struct pk_out *o, const struct pk_page *page)
+{
+    for (unsigned port = page->block_lo; port <= page->block_hi; port++) {
+        if (port == page->port)
+            continue;
+        for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
+            struct pk_cursor c;
+            struct pk_record r;
+            if (!(page->protos & p) || pk_lookup(o->reg, port, p, &c) <= 0)
+                continue;
+            while (pk_cursor_next(&c, &r))
+                if (r.status == PK_ASSIGNED &&
+                    !(r.port_lo <= page->port && page->port <= r.port_hi))
+                    return true;
+        }
+    }
+    return false;
+}
+
+/* The block the port sits in, as a table, when its other ports hold assignments. */
+static void
+block_text(const struct pk_out *o, const struct pk_page *page)
+{
+    if (!page->has_block || !block_has_others(o, page))
+        return;
+    pk_buf_printf(o->b, "\n%sIn the block %u-%u%s\n", pk_out_sgr(o, PK_STYLE_BOLD), page->block_lo,
+                  page->block_hi, pk_out_sgr_end(o, PK_STYLE_BOLD));
+    /* A table inside the page keeps to the page's width, in a pipe too. */
+    struct pk_out to = *o;
+    if (to.width)
+        to.flags |= PK_OUT_TRUNCATE;
+    pk__out_runs_text(&to, page->block_lo, page->block_hi, page->protos, page->has_proto,
+                      PK_TABLE_INDENT);
+}
+
+/* IANA's three ranges, what each is for, this host's ephemeral range beside IANA's, and
+ * the advice of the registry for a new service. */
+static void
+ranges_text(const struct pk_out *o, const struct pk_page *page, size_t vcol)
+{
+    static const char *const use[] = {
+        "assigned by IANA to standard services (\"well-known\")",
+        "registered with IANA by the makers of services",
+        "never assigned: private use and ephemeral (client) ports",
+    };
+    char label[32], line[256];
+    const struct pk_port_policy *pol = page->policy;
+    pk_buf_printf(o->b, "\n%sIANA's ranges%s\n", pk_out_sgr(o, PK_STYLE_BOLD),
+                  pk_out_sgr_end(o, PK_STYLE_BOLD));
+    for (int rc = PK_RANGE_SYSTEM; rc <= PK_RANGE_DYNAMIC; rc++) {
+        snprintf(label, sizeof(label), "%s", pk_range_class_name((enum pk_range_class)rc));
+        size_t n = (size_t)snprintf(line, sizeof(line), "%s: %s",
+                                    pk__range_bounds((enum pk_range_class)rc), use[rc]);
+        if (rc == PK_RANGE_DYNAMIC && pol && pol->have_ephemeral && n < sizeof(line))
+            n += (size_t)snprintf(line + n, sizeof(line) - n,
+                                  "; this host takes its ephemeral ports from %u-%u",
+                                  pol->ephemeral_lo, pol->ephemeral_hi);
+        if ((enum pk_range_class)rc == page->range && n < sizeof(line))
+            snprintf(line + n, sizeof(line) - n, " (port %u)", page->port);
+        field(o, 2, label, (enum pk_range_class)rc == page->range ? PK_STYLE_BOLD : PK_STYLE_NONE,
+              false, line, vcol);
+    }
+    pk__out_pad(o->b, 2);
+    pk__out_wrapped(o->b,
+                    "A new service should take a registered (user) or a dynamic port, not an "
+                    "unassigned system port.",
+                    2, 2, pk__out_wrap_width(o));
+    pk_buf_putc(o->b, '\n');
 }
 
 void
@@ -225,10 +342,12 @@ pk_out_page_text(const struct pk_out *o, const struct pk_page *page)
         struct pk_cursor c = pp->records;
         struct pk_record r;
         while (pk_cursor_next(&c, &r))
-            record_text(o, &r, vcol);
+            record_text(o, page, &r, vcol);
     }
+    block_text(o, page);
     for (int k = PK_NOTE_UNOFFICIAL; k <= PK_NOTE_ABUSE; k++)
         pk__out_notes_text(o, page->notes, page->nnotes, (enum pk_note_kind)k, vcol);
+    ranges_text(o, page, vcol);
     if (page->extra)
         page->extra(o, PK_PAGE_TEXT, page->extra_arg);
 }

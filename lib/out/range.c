@@ -96,45 +96,52 @@ pk__out_notes_of(const struct pk_registry *reg, unsigned lo, unsigned hi, unsign
 }
 
 void
+pk__out_runs_json(struct pk_json *j, const struct pk_out *o, unsigned lo, unsigned hi,
+                  unsigned protos)
+{
+    pk_json_key_int(j, "port", lo);
+    pk_json_key_int(j, "port_end", hi);
+    pk_json_key(j, "protocols");
+    pk_json_arr_begin(j);
+    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
+        if (!(protos & p))
+            continue;
+        pk_json_obj_begin(j);
+        pk_json_key_str(j, "protocol", pk_proto_name(p));
+        pk_json_key(j, "runs");
+        pk_json_arr_begin(j);
+        for (unsigned port = lo;;) {
+            struct run run;
+            next_run(o->reg, port, hi, p, &run);
+            pk_json_obj_begin(j);
+            pk_json_key_int(j, "port", run.lo);
+            pk_json_key_int(j, "port_end", run.hi);
+            pk_json_key_str(j, "status", pk_status_name(pk_status_of(o->reg, run.lo, p)));
+            pk_json_key(j, "assignments");
+            pk_json_arr_begin(j);
+            struct pk_record r;
+            while (pk_cursor_next(&run.c, &r))
+                pk__out_record(j, o, &r, p);
+            pk_json_arr_end(j);
+            pk_json_obj_end(j);
+            if (run.hi >= hi || o->b->err)
+                break;
+            port = run.hi + 1;
+        }
+        pk_json_arr_end(j);
+        pk_json_obj_end(j);
+    }
+    pk_json_arr_end(j);
+}
+
+void
 pk_out_range_json(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
 {
     struct pk_json j;
     (void)has_proto; /* JSON lists every protocol asked for, as the page does */
     pk_json_init(&j, o->b);
     pk_json_obj_begin(&j);
-    pk_json_key_int(&j, "port", lo);
-    pk_json_key_int(&j, "port_end", hi);
-    pk_json_key(&j, "protocols");
-    pk_json_arr_begin(&j);
-    for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
-        if (!(protos & p))
-            continue;
-        pk_json_obj_begin(&j);
-        pk_json_key_str(&j, "protocol", pk_proto_name(p));
-        pk_json_key(&j, "runs");
-        pk_json_arr_begin(&j);
-        for (unsigned port = lo;;) {
-            struct run run;
-            next_run(o->reg, port, hi, p, &run);
-            pk_json_obj_begin(&j);
-            pk_json_key_int(&j, "port", run.lo);
-            pk_json_key_int(&j, "port_end", run.hi);
-            pk_json_key_str(&j, "status", pk_status_name(pk_status_of(o->reg, run.lo, p)));
-            pk_json_key(&j, "assignments");
-            pk_json_arr_begin(&j);
-            struct pk_record r;
-            while (pk_cursor_next(&run.c, &r))
-                pk__out_record(&j, o, &r, p);
-            pk_json_arr_end(&j);
-            pk_json_obj_end(&j);
-            if (run.hi >= hi || o->b->err)
-                break;
-            port = run.hi + 1;
-        }
-        pk_json_arr_end(&j);
-        pk_json_obj_end(&j);
-    }
-    pk_json_arr_end(&j);
+    pk__out_runs_json(&j, o, lo, hi, protos);
     pk_json_key(&j, "notes");
     pk_json_arr_begin(&j);
     struct pk_note *notes = NULL;
@@ -164,7 +171,8 @@ block_cell(struct pk_table *t, const struct pk_record *r)
 }
 
 int
-pk_out_range_text(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
+pk__out_runs_text(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto,
+                  unsigned flags)
 {
     size_t ncols;
     const struct pk_col *cols = pk_out_record_cols(&ncols);
@@ -198,8 +206,15 @@ pk_out_range_text(const struct pk_out *o, unsigned lo, unsigned hi, unsigned pro
         }
     }
     if (rc == 0)
-        rc = pk_table_render(t, o, 0);
+        rc = pk_table_render(t, o, flags);
     pk_table_free(t);
+    return rc;
+}
+
+int
+pk_out_range_text(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
+{
+    int rc = pk__out_runs_text(o, lo, hi, protos, has_proto, 0);
     struct pk_note *notes = NULL;
     size_t nn = 0;
     if (rc == 0 && (rc = pk__out_notes_of(o->reg, lo, hi, protos, &notes, &nn)) == 0) {
@@ -212,10 +227,9 @@ pk_out_range_text(const struct pk_out *o, unsigned lo, unsigned hi, unsigned pro
 }
 
 void
-pk_out_range_html(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
+pk__out_runs_html(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
 {
     struct pk_buf *b = o->b;
-    pk_buf_printf(b, "<article class=\"range\"><h1>Ports %u-%u</h1>\n", lo, hi);
     pk_buf_puts(b, "<table class=\"records\">\n<tr><th>Ports</th><th>Protocol</th>"
                    "<th>Status</th><th>Service</th><th>Description</th></tr>\n");
     for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
@@ -243,6 +257,14 @@ pk_out_range_html(const struct pk_out *o, unsigned lo, unsigned hi, unsigned pro
         }
     }
     pk_buf_puts(b, "</table>\n");
+}
+
+void
+pk_out_range_html(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
+{
+    struct pk_buf *b = o->b;
+    pk_buf_printf(b, "<article class=\"range\"><h1>Ports %u-%u</h1>\n", lo, hi);
+    pk__out_runs_html(o, lo, hi, protos, has_proto);
     struct pk_note *notes = NULL;
     size_t nn = 0;
     if (pk__out_notes_of(o->reg, lo, hi, protos, &notes, &nn) == 0 && nn) {
