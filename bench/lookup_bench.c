@@ -82,7 +82,8 @@ main(int argc, char **argv)
     t0 = now();
     for (long i = 0; i < gn; i++) {
         uint32_t x = q[i & (Q - 1)];
-        struct servent *se = getservbyport(htons((uint16_t)(x & 0xffff)), (x >> 16) & 1 ? "udp" : "tcp");
+        struct servent *se =
+            getservbyport(htons((uint16_t)(x & 0xffff)), (x >> 16) & 1 ? "udp" : "tcp");
         gfound += se != NULL;
     }
     double gt = now() - t0;
@@ -91,12 +92,14 @@ main(int argc, char **argv)
     printf("getservbyport_per_second: %.0f (found %zu)\n", (double)gn / gt, gfound);
     printf("ratio_vs_getservbyport: %.1f\n", ((double)n / t) / ((double)gn / gt));
 
-    /* Search: a mix of single and multi-term queries over the whole registry. */
+    /* Search (ranked by port, as portkit search does): a mix of single and multi-term
+     * queries over the whole registry. */
     static const char *const queries[][3] = {
-        {"printer"}, {"http"}, {"secure", "shell"}, {"x window"}, {"kerberos"}, {"game"},
-        {"database"}, {"zzzqqq"}, {"mail", "transfer"}, {"remote", "desktop"}, {"sql"}, {"ntp"}};
+        {"printer"}, {"http"},     {"secure", "shell"}, {"x window"},         {"kerberos"},
+        {"game"},    {"database"}, {"zzzqqq"},          {"mail", "transfer"}, {"remote", "desktop"},
+        {"sql"},     {"ntp"}};
     enum { ROUNDS = 200 };
-    struct pk_hit hits[50];
+    static struct pk_search_result hits[50];
     size_t nq = sizeof(queries) / sizeof(queries[0]);
     long total = 0;
     double worst = 0;
@@ -105,7 +108,7 @@ main(int argc, char **argv)
         for (size_t k = 0; k < nq; k++) {
             size_t nt = queries[k][1] ? (queries[k][2] ? 3 : 2) : 1;
             double s = now();
-            total += pk_search(reg, queries[k], nt, hits, 50);
+            total += pk_search_ports(reg, queries[k], nt, hits, 50);
             double d = now() - s;
             if (d > worst)
                 worst = d;

@@ -488,6 +488,68 @@ cmp_result(const void *a, const void *b)
     return (x->port_end > y->port_end) - (x->port_end < y->port_end);
 }
 
+/* Folds entity e (a record, or a note when e >= nrecs) into unit x: its best match of each
+ * term, its protocols, its own score among the unit's refs, the phrase. */
+static void
+unit_add(const struct pk_registry *reg, struct unit *x, uint32_t e,
+         char low[TERMS_MAX][TERM_MAX + 1], const size_t *len, int nt, const char *phrase)
+{
+    struct fields fs;
+    entity_fields(reg, e, &fs);
+    bool is_note = e >= reg->nrecs;
+    struct pk_search_ref ref = {.id = is_note ? e - reg->nrecs : e, .is_note = is_note};
+    for (int k = 0; k < nt; k++) {
+        int c = match_class(&fs, low[k], len[k]);
+        if (c > x->best[k])
+            x->best[k] = (uint8_t)c;
+        ref.score += c;
+    }
+    if (!ref.score)
+        return;
+    uint32_t lo, hi;
+    bool noport;
+    unsigned protos;
+    entity_extent(reg, e, &lo, &hi, &noport, &protos);
+    x->protos |= protos;
+    unit_ref(x, &ref);
+    if (nt > 1)
+        for (int f = 0; f < 3 && !x->phrase; f++)
+            x->phrase = fs.len[f] && memmem(fs.f[f], fs.len[f], phrase, strlen(phrase));
+}
+
+/* Folds every entity of unit x into it: the records and notes whose extent is x's (found
+ * through the index at its first port), or the one record of a name without a port. */
+static void
+unit_fill(const struct pk_registry *reg, struct unit *x, char low[TERMS_MAX][TERM_MAX + 1],
+          const size_t *len, int nt, const char *phrase)
+{
+    if (x->noport) {
+        unit_add(reg, x, x->lo - 65536u, low, len, nt, phrase);
+        return;
+    }
+    const struct pk__port *pe = &reg->ports[x->lo];
+    uint32_t last = UINT32_MAX;
+    /* A record without a protocol is indexed under tcp and udp: taken once. */
+    for (uint32_t k = pe->rec[0]; k < pe[1].rec[0]; k++) {
+        uint32_t id = reg->refs[k];
+        const struct pk__rec *r = &reg->recs[id];
+        if (r->lo != x->lo || r->hi != x->hi || (r->flags & PK_REC_NOPORT) || id == last)
+            continue;
+        bool dup = false;
+        for (uint32_t q = pe->rec[0]; q < k && !dup; q++)
+            dup = reg->refs[q] == id;
+        if (!dup)
+            unit_add(reg, x, id, low, len, nt, phrase);
+        last = id;
+    }
+    for (uint32_t k = pe->note; k < pe[1].note; k++) {
+        uint32_t id = reg->nrefs[k];
+        const struct pk__note *n = &reg->notes[id];
+        if (n->lo == x->lo && n->hi == x->hi)
+            unit_add(reg, x, reg->nrecs + id, low, len, nt, phrase);
+    }
+}
+
 int
 pk_search_ports(const struct pk_registry *reg, const char *const *terms, size_t nterms,
                 struct pk_search_result *out, size_t max)
@@ -502,52 +564,32 @@ pk_search_ports(const struct pk_registry *reg, const char *const *terms, size_t 
     int rc = 0;
     const char *base = reg->search, *end = reg->search + reg->soff[reg->nrecs + reg->nnotes];
 
-    /* Every entity holding a term: its match, folded into its unit's best per term. */
-    for (int k = 0; k < nt && rc == 0; k++) {
-        for (const char *p = base; p < end;) {
-            const char *m = memmem(p, (size_t)(end - p), low[k], len[k]);
-            if (!m)
-                break;
-            uint32_t e = entity_at(reg, (uint32_t)(m - base));
-            p = base + reg->soff[e + 1];
-            struct fields fs;
-            entity_fields(reg, e, &fs);
-            int c = match_class(&fs, low[k], len[k]);
-            if (!c)
-                continue;
-            uint32_t lo, hi;
-            bool noport;
-            unsigned protos;
-            entity_extent(reg, e, &lo, &hi, &noport, &protos);
-            bool is_note = e >= reg->nrecs;
-            uint32_t id = is_note ? e - reg->nrecs : e;
-            struct unit *x = unit_of(&u, lo, hi, noport, id, is_note);
-            if (!x) {
-                rc = PK_ENOMEM;
-                break;
-            }
-            if (c > x->best[k])
-                x->best[k] = (uint8_t)c;
-            x->protos |= protos;
-            /* An entity's own score: its matches over every term, counted once (from the
-             * term where it is first met). */
-            bool seen = false;
-            for (size_t i = 0; i < x->nrefs; i++)
-                seen |= x->refs[i].id == id && x->refs[i].is_note == is_note;
-            if (!seen) {
-                struct pk_search_ref ref = {.id = id, .is_note = is_note};
-                for (int q = 0; q < nt; q++)
-                    ref.score += match_class(&fs, low[q], len[q]);
-                unit_ref(x, &ref);
-            }
-            if (nt > 1 && !x->phrase)
-                for (int f = 0; f < 3 && !x->phrase; f++)
-                    x->phrase = fs.len[f] && memmem(fs.f[f], fs.len[f], phrase, strlen(phrase));
+    /* Pass 1: the units of every entity holding the longest term (likely the rarest): only
+     * they can hold every term. */
+    int driver = 0;
+    for (int k = 1; k < nt; k++)
+        if (len[k] > len[driver])
+            driver = k;
+    for (const char *p = base; p < end;) {
+        const char *m = memmem(p, (size_t)(end - p), low[driver], len[driver]);
+        if (!m)
+            break;
+        uint32_t e = entity_at(reg, (uint32_t)(m - base));
+        p = base + reg->soff[e + 1];
+        uint32_t lo, hi;
+        bool noport;
+        unsigned protos;
+        entity_extent(reg, e, &lo, &hi, &noport, &protos);
+        bool is_note = e >= reg->nrecs;
+        if (!unit_of(&u, lo, hi, noport, is_note ? e - reg->nrecs : e, is_note)) {
+            rc = PK_ENOMEM;
+            goto out;
         }
     }
-    if (rc < 0)
-        goto out;
-
+    /* Pass 2: every entity of each candidate unit, every term. */
+    for (size_t i = 0; i < u.cap; i++)
+        if (u.v[i].used)
+            unit_fill(reg, &u.v[i], low, len, nt, phrase);
     /* The units every term matches, scored, ordered. */
     all = malloc((u.n ? u.n : 1) * sizeof(*all));
     if (!all) {
