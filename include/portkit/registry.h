@@ -138,6 +138,27 @@ PK_API int pk_registry_open(const char *path, const struct pk_registry **out, co
  * the built-in registry are ignored. */
 PK_API void pk_registry_close(const struct pk_registry *reg);
 
+/*
+ * The local registry database: a registry image, written by portkit update, named
+ * PK_DB_FILE in the database directory: $PORTKIT_DATA_DIR when set, else /var/lib/portkit for
+ * root (or with PK_DB_SYSTEM), else $XDG_DATA_HOME/portkit (~/.local/share/portkit). The
+ * environment is read with secure_getenv().
+ */
+#define PK_DB_FILE "registry.img"
+#define PK_DB_SYSTEM 0x1u /* the system's database, whoever asks */
+
+/* Writes the database directory, and the database's path, into buf. Returns 0, PK_ENOENT
+ * when there is no home to put it in, or PK_EMSGSIZE when it does not fit. */
+PK_API int pk_registry_db_dir(unsigned flags, char *buf, size_t cap);
+PK_API int pk_registry_db_path(unsigned flags, char *buf, size_t cap);
+
+/*
+ * Opens the local database as pk_registry_open() does; an ordinary user who has none reads
+ * the system's. Returns 0 and *out, -ENOENT when there is none (use the built-in registry),
+ * PK_EBADMSG with *why for a damaged one (never to be used), or another -errno.
+ */
+PK_API int pk_registry_open_db(unsigned flags, const struct pk_registry **out, const char **why);
+
 /* Returns the number of records, and of notes, in reg. */
 PK_API size_t pk_registry_count(const struct pk_registry *reg);
 PK_API size_t pk_registry_note_count(const struct pk_registry *reg);
