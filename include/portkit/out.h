@@ -159,6 +159,12 @@ PK_API void pk_out_protos_text(struct pk_buf *b, unsigned protos);
  */
 PK_API void pk_out_search_json(const struct pk_out *o, const struct pk_search_result *r);
 
+/*
+ * Appends which registry reg is, for a terminal: "built-in snapshot" or "local database",
+ * " of DATE" when it has IANA's date, ", from SOURCE" (the URL or packages it came from).
+ */
+PK_API void pk_out_registry_text(struct pk_buf *b, const struct pk_registry *reg);
+
 /* ---- Errors ---- */
 
 /*

@@ -204,6 +204,8 @@ pk_out_page_json(const struct pk_out *o, const struct pk_page *page)
     } else {
         PUT(b, ",\"block\":null");
     }
+    pk_buf_putc(b, ',');
+    pk__out_registry_put(b, o);
     if (page->extra) {
         /* A higher layer's members ("here"): the writer expects a comma before them. */
         struct pk_out eo = *o;
@@ -227,6 +229,13 @@ pk_out_page_html(const struct pk_out *o, const struct pk_page *page)
                   page->port);
     pk_buf_printf(b, "<p class=\"range\">In the %s range (%s).</p>\n",
                   pk_range_class_name(page->range), pk__range_bounds(page->range));
+    struct pk_buf reg;
+    pk_buf_init(&reg, 8192);
+    pk_out_registry_text(&reg, o->reg);
+    pk_buf_puts(b, "<p class=\"registry\">Registry: ");
+    pk_buf_html_str(b, reg.data ? reg.data : "");
+    pk_buf_puts(b, ".</p>\n");
+    pk_buf_free(&reg);
     for (size_t i = 0; i < page->nproto; i++) {
         const struct pk_page_proto *pp = &page->proto[i];
         if (!pp->shown)

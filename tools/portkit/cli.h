@@ -32,12 +32,14 @@ enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 struct cli {
     bool json;
     enum cli_color color_mode;
-    bool color;           /* decided by cli_settle() once the options are known */
-    bool verbose;         /* -v / --verbose where a command takes it */
-    const char *procroot; /* "/proc", or $PORTKIT_PROCROOT for tests */
-    const struct pk_registry *reg;
-    struct pk_buf out; /* stdout, written by cli_flush() */
-    bool out_failed;   /* stdout failed once (reported); later output is dropped */
+    bool color;                    /* decided by cli_settle() once the options are known */
+    bool verbose;                  /* -v / --verbose where a command takes it */
+    const char *procroot;          /* "/proc", or $PORTKIT_PROCROOT for tests */
+    const struct pk_registry *reg; /* the local database when valid, else the snapshot */
+    const struct pk_registry *db;  /* the local database opened, or NULL */
+    char db_path[4096];            /* where it is (or would be) */
+    struct pk_buf out;             /* stdout, written by cli_flush() */
+    bool out_failed;               /* stdout failed once (reported); later output is dropped */
     bool host_read;
     struct pk_port_policy host; /* read on first use: cli_host() */
     struct pk_out o;            /* the output layer's context: o.b is &out */
@@ -103,6 +105,12 @@ const char *cli_take(struct cli_parser *p, const char *what);
 
 /* Prints the full help of cmd (usage, summary, every option) to f. */
 void cli_help(FILE *f, const struct pk_cmd *cmd);
+
+/*
+ * Opens the local registry database when there is one: cli->reg becomes it when it is
+ * valid; a damaged or unreadable one is reported (once) and the built-in snapshot answers.
+ */
+void cli_open_registry(struct cli *cli);
 
 /* Decides colour and width once options are known. */
 void cli_settle(struct cli *cli);
