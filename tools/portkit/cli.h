@@ -170,6 +170,15 @@ extern const struct pk_cmd cmd_ls;
 extern const struct pk_cmd cmd_who;
 extern const struct pk_cmd cmd_free;
 extern const struct pk_cmd cmd_help;
+extern const struct pk_cmd cmd_update;
+extern const struct pk_cmd cmd_diff;
+
+/*
+ * Prints what changed from before to after (named so in the heading): counts and tables,
+ * or one JSON object per change. Returns the number of changes, or -1 after reporting.
+ */
+int cli_show_changes(struct cli *cli, const struct pk_registry *before, const char *before_name,
+                     const struct pk_registry *after, const char *after_name);
 
 /* The table of subcommands (main.c), for help. */
 extern const struct pk_cmd *const cli_commands[];

@@ -748,8 +748,8 @@ run_scan(struct cli *cli, int argc, char **argv)
         const char *svc = getenv("PORTKIT_NMAP_SERVICES");
         if (!svc)
             svc = "/usr/share/nmap/nmap-services";
-        if (pk_portset_top(cli->reg, *svc ? svc : NULL, PK_TCP, top ? (unsigned)top : 1000,
-                           ports) < 0) {
+        if (pk_portset_top(cli->reg, *svc ? svc : NULL, PK_TCP, top ? (unsigned)top : 1000, ports) <
+            0) {
             cli_err("--top-ports: out of memory");
             rc = EXIT_RUNTIME;
             goto out;
