@@ -61,6 +61,30 @@ side_text(struct pk_buf *b, const struct pk_change_side *s)
         pk_buf_printf(b, ": %s", s->description);
 }
 
+/* The cells of a change: its ports, protocols, and what it was and is (freed by the caller). */
+struct cells {
+    char ports[16], protos[32];
+    struct pk_buf was, now;
+};
+
+static void
+cells_of(const struct pk_change *c, struct cells *k)
+{
+    pk__ports_str(k->ports, sizeof(k->ports), c->port, c->port_end);
+    pk__protos_str(k->protos, sizeof(k->protos), c->protos);
+    pk_buf_init(&k->was, 1u << 20);
+    pk_buf_init(&k->now, 1u << 20);
+    side_text(&k->was, &c->before);
+    side_text(&k->now, &c->after);
+}
+
+static void
+cells_free(struct cells *k)
+{
+    pk_buf_free(&k->was);
+    pk_buf_free(&k->now);
+}
+
 void
 pk_out_changes_count(struct pk_buf *b, const struct pk_change *c, size_t n)
 {
@@ -80,33 +104,26 @@ pk_out_changes_text(const struct pk_out *o, const struct pk_change *c, size_t n)
     pk_buf_puts(o->b, "  ");
     pk_out_changes_count(o->b, c, n);
     pk_buf_putc(o->b, '\n');
-    for (int k = 0; k < PK_CHANGE_NKINDS && rc == 0; k++) {
+    for (int kind = 0; kind < PK_CHANGE_NKINDS && rc == 0; kind++) {
         struct pk_table *t = NULL;
         for (size_t i = 0; i < n && rc == 0; i++) {
-            if (c[i].kind != (enum pk_change_kind)k)
+            if (c[i].kind != (enum pk_change_kind)kind)
                 continue;
             if (!t && (rc = pk_table_new(cols, sizeof(cols) / sizeof(cols[0]), &t)) < 0)
                 break;
-            char ports[16], protos[32];
-            struct pk_buf was, now;
-            pk__ports_str(ports, sizeof(ports), c[i].port, c[i].port_end);
-            pk__protos_str(protos, sizeof(protos), c[i].protos);
-            pk_buf_init(&was, 1u << 20);
-            pk_buf_init(&now, 1u << 20);
-            side_text(&was, &c[i].before);
-            side_text(&now, &c[i].after);
+            struct cells k;
+            cells_of(&c[i], &k);
             if ((rc = pk_table_row(t)) == 0) {
-                pk_table_cell(t, 0, ports, PK_STYLE_NONE);
-                pk_table_cell(t, 1, protos, PK_STYLE_NONE);
-                pk_table_cell(t, 2, was.data, PK_STYLE_DIM);
-                int32_t id = pk_table_cell(t, 3, now.data, PK_STYLE_BOLD);
+                pk_table_cell(t, 0, k.ports, PK_STYLE_NONE);
+                pk_table_cell(t, 1, k.protos, PK_STYLE_NONE);
+                pk_table_cell(t, 2, k.was.data, PK_STYLE_DIM);
+                int32_t id = pk_table_cell(t, 3, k.now.data, PK_STYLE_BOLD);
                 rc = id < 0 ? id : 0;
             }
-            pk_buf_free(&was);
-            pk_buf_free(&now);
+            cells_free(&k);
         }
         if (t && rc == 0) {
-            pk_buf_printf(o->b, "\n%s%s (%zu)%s\n", pk_out_sgr(o, PK_STYLE_BOLD), headings[k],
+            pk_buf_printf(o->b, "\n%s%s (%zu)%s\n", pk_out_sgr(o, PK_STYLE_BOLD), headings[kind],
                           pk_table_rows(t), pk_out_sgr_end(o, PK_STYLE_BOLD));
             rc = pk_table_render(t, o, PK_TABLE_INDENT);
         }
@@ -122,22 +139,15 @@ pk_out_changes_html(const struct pk_out *o, const struct pk_change *c, size_t n)
     pk_buf_puts(b, "<table class=\"changes\">\n<tr><th>Change</th><th>Port</th><th>Protocol</th>"
                    "<th>Was</th><th>Now</th></tr>\n");
     for (size_t i = 0; i < n; i++) {
-        char ports[16], protos[32];
-        struct pk_buf was, now;
-        pk__ports_str(ports, sizeof(ports), c[i].port, c[i].port_end);
-        pk__protos_str(protos, sizeof(protos), c[i].protos);
-        pk_buf_init(&was, 1u << 20);
-        pk_buf_init(&now, 1u << 20);
-        side_text(&was, &c[i].before);
-        side_text(&now, &c[i].after);
+        struct cells k;
+        cells_of(&c[i], &k);
         pk_buf_printf(b, "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>",
-                      pk_change_kind_name(c[i].kind), counted[c[i].kind], ports, protos);
-        pk_buf_html_str(b, was.data ? was.data : "");
+                      pk_change_kind_name(c[i].kind), counted[c[i].kind], k.ports, k.protos);
+        pk_buf_html_str(b, k.was.data ? k.was.data : "");
         pk_buf_puts(b, "</td><td>");
-        pk_buf_html_str(b, now.data ? now.data : "");
+        pk_buf_html_str(b, k.now.data ? k.now.data : "");
         pk_buf_puts(b, "</td></tr>\n");
-        pk_buf_free(&was);
-        pk_buf_free(&now);
+        cells_free(&k);
     }
     pk_buf_puts(b, "</table>\n");
 }
