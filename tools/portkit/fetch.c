@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Downloading a registry with libcurl (fetch.h). */
+/*
+ * Downloading a registry with libcurl (fetch.h). libcurl is opened (dlopen) when portkit
+ * update first needs it, not linked: with its TLS, HTTP/2, SSH, LDAP and Kerberos
+ * libraries it is 33 shared objects, whose loading would make every other portkit command
+ * start 8 ms later.
+ */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +17,20 @@
 #include "grow.h"
 #include "portkit/version.h"
 #include "regsrc.h"
+
+/* The functions of libcurl portkit calls, from the library opened by fetch_init(). */
+static struct {
+    CURLcode (*global_init)(long flags);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+    CURLcode (*easy_perform)(CURL *c);
+    CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+    void (*easy_cleanup)(CURL *c);
+    const char *(*easy_strerror)(CURLcode cc);
+    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+    void (*slist_free_all)(struct curl_slist *l);
+} cu;
 
 struct xfer {
     const struct fetch_req *req;
@@ -124,21 +144,55 @@ explain(CURLcode cc, const struct xfer *x, const char *errbuf, long timeout, cha
         }
         /* fall through */
     default:
-        snprintf(why, cap, "%s", *errbuf ? errbuf : curl_easy_strerror(cc));
+        snprintf(why, cap, "%s", *errbuf ? errbuf : cu.easy_strerror(cc));
     }
     (void)timeout;
 }
 
 int
-fetch_init(void)
+fetch_init(char *why, size_t cap)
 {
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+    static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4"};
+    void *h = NULL;
+    for (size_t i = 0; !h && i < sizeof(names) / sizeof(names[0]); i++)
+        h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(why, cap, "libcurl is not installed (Debian's libcurl4)");
+        return -1;
+    }
+    /* Never closed: libcurl's TLS library may keep handlers registered until exit. */
+    struct {
+        const char *name;
+        void **fn;
+    } syms[] = {
+        {"curl_global_init", (void **)&cu.global_init},
+        {"curl_global_cleanup", (void **)&cu.global_cleanup},
+        {"curl_easy_init", (void **)&cu.easy_init},
+        {"curl_easy_setopt", (void **)&cu.easy_setopt},
+        {"curl_easy_perform", (void **)&cu.easy_perform},
+        {"curl_easy_getinfo", (void **)&cu.easy_getinfo},
+        {"curl_easy_cleanup", (void **)&cu.easy_cleanup},
+        {"curl_easy_strerror", (void **)&cu.easy_strerror},
+        {"curl_slist_append", (void **)&cu.slist_append},
+        {"curl_slist_free_all", (void **)&cu.slist_free_all},
+    };
+    for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
+        if (!(*syms[i].fn = dlsym(h, syms[i].name))) {
+            snprintf(why, cap, "libcurl lacks %s", syms[i].name);
+            return -1;
+        }
+    if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(why, cap, "libcurl could not start");
+        return -1;
+    }
+    return 0;
 }
 
 void
 fetch_done(void)
 {
-    curl_global_cleanup();
+    if (cu.global_cleanup)
+        cu.global_cleanup();
 }
 
 int
@@ -148,7 +202,7 @@ fetch(const struct fetch_req *req, struct fetch_res *res, char *why, size_t cap)
     struct xfer x = {.req = req, .res = res};
     char errbuf[CURL_ERROR_SIZE] = "", agent[64], h1[320], h2[192];
     struct curl_slist *hdrs = NULL;
-    CURL *c = curl_easy_init();
+    CURL *c = cu.easy_init();
     int rc = -1;
     if (!c) {
         snprintf(why, cap, "libcurl could not start");
@@ -157,47 +211,51 @@ fetch(const struct fetch_req *req, struct fetch_res *res, char *why, size_t cap)
     snprintf(agent, sizeof(agent), "portkit/%s", pk_version());
     if (req->etag && *req->etag) {
         snprintf(h1, sizeof(h1), "If-None-Match: %s", req->etag);
-        hdrs = curl_slist_append(hdrs, h1);
+        hdrs = cu.slist_append(hdrs, h1);
     }
     if (req->last_modified && *req->last_modified) {
         snprintf(h2, sizeof(h2), "If-Modified-Since: %s", req->last_modified);
-        hdrs = curl_slist_append(hdrs, h2);
+        hdrs = cu.slist_append(hdrs, h2);
     }
     long timeout = req->timeout > 0 ? req->timeout : 300;
-    curl_easy_setopt(c, CURLOPT_URL, req->url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)FETCH_REDIRECTS);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout < 30 ? timeout : 30L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+    /* The options that keep the transfer safe must all take, or nothing is fetched. */
+    if (cu.easy_setopt(c, CURLOPT_URL, req->url) != CURLE_OK ||
+        cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file") != CURLE_OK ||
+        cu.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+        cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+        cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX) != CURLE_OK) {
+        snprintf(why, cap, "this libcurl is too old (7.85 or later is needed)");
+        goto out;
+    }
+    cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    cu.easy_setopt(c, CURLOPT_MAXREDIRS, (long)FETCH_REDIRECTS);
+    cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout < 30 ? timeout : 30L);
+    cu.easy_setopt(c, CURLOPT_TIMEOUT, timeout);
     /* A server that stops sending: under 1 byte/s for 30 s (or the whole timeout). */
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout < 30 ? timeout : 30L);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, agent);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+    cu.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    cu.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout < 30 ? timeout : 30L);
+    cu.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    cu.easy_setopt(c, CURLOPT_USERAGENT, agent);
+    cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    cu.easy_setopt(c, CURLOPT_WRITEDATA, &x);
+    cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    cu.easy_setopt(c, CURLOPT_HEADERDATA, &x);
+    cu.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    cu.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    cu.easy_setopt(c, CURLOPT_XFERINFODATA, &x);
     if (hdrs)
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    CURLcode cc = curl_easy_perform(c);
+        cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    CURLcode cc = cu.easy_perform(c);
     if (x.progress_shown)
         fputs("\r\033[K", stderr);
     if (cc != CURLE_OK) {
         explain(cc, &x, errbuf, timeout, why, cap);
         goto out;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
+    cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
     if (res->status != 200 && res->status != 304 && res->status != 0) {
         snprintf(why, cap, "HTTP status %ld", res->status);
         goto out;
@@ -214,7 +272,7 @@ fetch(const struct fetch_req *req, struct fetch_res *res, char *why, size_t cap)
     rc = 0;
 out:
     free(x.body);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
+    cu.slist_free_all(hdrs);
+    cu.easy_cleanup(c);
     return rc;
 }

@@ -32,8 +32,9 @@ struct fetch_res {
     char last_modified[128];
 };
 
-/* Starts libcurl (once, before any fetch). Returns 0 or -1. fetch_done() ends it. */
-int fetch_init(void);
+/* Opens and starts libcurl (once, before any fetch). Returns 0, or -1 with why.
+ * fetch_done() ends it. */
+int fetch_init(char *why, size_t cap);
 void fetch_done(void);
 
 /*

@@ -151,8 +151,8 @@ get_source(struct update *u, bool conditional)
             return failed(u, why);
         return 0;
     }
-    if (fetch_init() < 0)
-        return failed(u, "libcurl could not start");
+    if (fetch_init(why, sizeof(why)) < 0)
+        return failed(u, why);
     struct fetch_req req = {
         .url = u->source,
         .etag = conditional ? u->meta.etag : NULL,
