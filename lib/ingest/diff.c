@@ -133,7 +133,8 @@ pk_registry_diff(const struct pk_registry *before, const struct pk_registry *aft
         return rc == PK_ENOBUFS ? PK_ENOMEM : rc;
     }
     /* ...then the protocols of one run together. */
-    qsort(v, nv, sizeof(*v), cmp_change);
+    if (nv)
+        qsort(v, nv, sizeof(*v), cmp_change);
     size_t w = 0;
     for (size_t i = 0; i < nv; i++) {
         bool merged = false;

@@ -447,7 +447,8 @@ named(struct xml *x, uint32_t off)
 static int
 finish(struct xml *x, struct pk__source *out)
 {
-    qsort_r(x->people, x->npeople, sizeof(*x->people), cmp_person, x->arena);
+    if (x->npeople)
+        qsort_r(x->people, x->npeople, sizeof(*x->people), cmp_person, x->arena);
     for (size_t i = 0; i < x->nrecs; i++) {
         x->recs[i].off[F_ASSIGNEE] = named(x, x->recs[i].off[F_ASSIGNEE]);
         x->recs[i].off[F_CONTACT] = named(x, x->recs[i].off[F_CONTACT]);
