@@ -219,15 +219,17 @@ update(struct update *u)
         return failed(u, "interrupted");
     if ((rc = regsrc_build(&u->src, u->source, true, why, sizeof(why))) < 0)
         return failed(u, why);
+    /* A registry far smaller than the one that answers now is more likely a file cut short
+     * at a record's end than IANA's: taken only when asked. */
+    const struct pk_registry *before = u->cur ? u->cur : u->cli->reg;
     size_t nrecs = pk_registry_count(u->src.reg);
-    if (u->cur && nrecs < pk_registry_count(u->cur) / 2 && !u->o.force) {
+    if (nrecs < pk_registry_count(before) / 2 && !u->o.force) {
         snprintf(why, sizeof(why),
                  "%zu records against %zu now: refusing a registry this much smaller (cut "
                  "short?); --force takes it",
-                 nrecs, pk_registry_count(u->cur));
+                 nrecs, pk_registry_count(before));
         return failed(u, why);
     }
-    const struct pk_registry *before = u->cur ? u->cur : u->cli->reg;
     int changes = cli_show_changes(u->cli, before,
                                    before == pk_registry_builtin() ? "the built-in snapshot"
                                                                    : "the local database",
