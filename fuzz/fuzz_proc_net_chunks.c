@@ -12,6 +12,7 @@
 
 #include "portkit/error.h"
 #include "portkit/registry.h"
+#include "fuzz_sockq.h"
 #include "sock_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,15 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4 || size > (1u << 18))
         return 0;
-    struct pk__sockq q = {
-        .protos = PK_TCP | PK_UDP,
-        .families = PK_FAM_4 | PK_FAM_6,
-        .tcp_states = PK_SS_ALL,
-        .udp_states = PK_SS_ALL,
-        .port = (data[0] & 4) ? 22 : -1,
-        .procroot = "/proc",
-        .max = 1u << 16,
-    };
+    struct pk__sockq q = fuzz_sockq((data[0] & 4) != 0, 1u << 16);
     unsigned proto = (data[0] & 1) ? PK_UDP : PK_TCP;
     unsigned family = (data[0] & 2) ? 6 : 4;
     size_t chunk = PK__PROC_LINE_MAX + 1 + ((size_t)data[1] << 8 | data[2]) % 4096;

@@ -15,6 +15,10 @@
 
 /* ---- pure parsers (own_parse.c): bounded, never read past len, no allocation ---- */
 
+/* Parses the name of a /proc entry (a pid) or of a descriptor: decimal digits only, at
+ * most 10^9. Returns the number, or -1 (".", "..", "self", anything else). */
+int pk__dir_number(const char *name);
+
 /* Parses a descriptor link of n bytes, "socket:[INODE]" (INODE decimal, no sign, fits 64
  * bits). Returns true and sets *inode for a socket; false for anything else. */
 bool pk__fd_link_inode(const char *link, size_t n, uint64_t *inode);

@@ -8,6 +8,20 @@
 
 #include "own_int.h"
 
+int
+pk__dir_number(const char *name)
+{
+    int v = 0;
+    if (!*name)
+        return -1;
+    for (; *name; name++) {
+        if (*name < '0' || *name > '9' || v > 100000000)
+            return -1;
+        v = v * 10 + (*name - '0');
+    }
+    return v;
+}
+
 bool
 pk__fd_link_inode(const char *link, size_t n, uint64_t *inode)
 {

@@ -75,11 +75,11 @@ pk_users_name(struct pk_users *u, uint32_t uid)
         size_t mid = lo + (hi - lo) / 2;
         if (u->v[mid].uid < uid)
             lo = mid + 1;
-        else if (u->v[mid].uid > uid)
-            hi = mid;
         else
-            return u->v[mid].name;
+            hi = mid;
     }
+    if (lo < u->n && u->v[lo].uid == uid)
+        return u->v[lo].name;
     struct pk_user_name e = {.uid = uid};
     struct passwd pw, *res = NULL;
     char pwbuf[4096];

@@ -76,21 +76,20 @@ struct worker {
     int err;
 };
 
+/* bsearch order of inode numbers. */
+static int
+cmp_inode(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* Returns the index of inode in the wanted list, or -1. */
 static long
 want_index(const struct scan *sc, uint64_t inode)
 {
-    size_t lo = 0, hi = sc->nwant;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (sc->want[mid] < inode)
-            lo = mid + 1;
-        else if (sc->want[mid] > inode)
-            hi = mid;
-        else
-            return (long)mid;
-    }
-    return -1;
+    const uint64_t *hit = bsearch(&inode, sc->want, sc->nwant, sizeof(*sc->want), cmp_inode);
+    return hit ? (long)(hit - sc->want) : -1;
 }
 
 /* True when the search may stop: every wanted inode has a holder. */
@@ -98,6 +97,21 @@ static bool
 all_found(const struct scan *sc)
 {
     return !sc->full && __atomic_load_n(&sc->nleft, __ATOMIC_RELAXED) == 0;
+}
+
+/* The index of the first probe of p at or past descriptor fd. */
+static size_t
+probe_pos(const struct pk__proc *p, int fd)
+{
+    size_t lo = 0, hi = p->nprobes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->probes[mid].fd < fd)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* True when descriptor fd of p has been read; *pr is set to its probe when it was read on
@@ -109,17 +123,10 @@ fd_done(const struct pk__proc *p, int fd, const struct pk__probe **pr)
     for (size_t i = 0; i < p->nspans && p->spans[i].lo <= fd; i++)
         if (fd < p->spans[i].hi)
             return true;
-    size_t lo = 0, hi = p->nprobes;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->probes[mid].fd < fd)
-            lo = mid + 1;
-        else if (p->probes[mid].fd > fd)
-            hi = mid;
-        else {
-            *pr = &p->probes[mid];
-            return true;
-        }
+    size_t i = probe_pos(p, fd);
+    if (i < p->nprobes && p->probes[i].fd == fd) {
+        *pr = &p->probes[i];
+        return true;
     }
     return false;
 }
@@ -163,20 +170,6 @@ first_gap(const struct pk__proc *p)
     return p->nspans && p->spans[0].lo == 0 ? p->spans[0].hi : 0;
 }
 
-/* Writes v in decimal to buf (16 bytes). */
-static void
-utoa(char *buf, unsigned v)
-{
-    char tmp[16];
-    size_t n = 0;
-    do
-        tmp[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = '\0';
-}
-
 /*
  * Reads the link of descriptor fd of p (dfd is its /proc/PID/fd) and records it when it is
  * a wanted socket; the first such find also reads the process's start time, through the same
@@ -189,7 +182,7 @@ read_fd(struct worker *w, struct pk__proc *p, int dfd, int fd, uint64_t *inode)
     struct scan *sc = w->sc;
     char name[16], link[64];
     uint64_t ino;
-    utoa(name, (unsigned)fd);
+    snprintf(name, sizeof(name), "%d", fd); /* cheap beside the readlink that follows */
     ssize_t n = readlinkat(dfd, name, link, sizeof(link));
     w->fds_read++;
     if (n < 0)
@@ -228,14 +221,7 @@ probe(struct worker *w, struct pk__proc *p, int dfd, int fd, uint64_t *inode)
     int kind = read_fd(w, p, dfd, fd, &ino);
     if (kind < 0)
         return kind;
-    size_t lo = 0, hi = p->nprobes;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->probes[mid].fd < fd)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = probe_pos(p, fd);
     int rc = pk__grow(&p->probes, &p->capprobes, p->nprobes + 1, sizeof(*p->probes), PROBES_MAX);
     if (rc < 0)
         return rc;
@@ -320,21 +306,6 @@ out:
     return rc;
 }
 
-/* Parses a descriptor name; -1 for "." and "..". */
-static int
-fd_number(const char *name)
-{
-    int v = 0;
-    if (!*name)
-        return -1;
-    for (; *name; name++) {
-        if (*name < '0' || *name > '9' || v > 100000000)
-            return -1;
-        v = v * 10 + (*name - '0');
-    }
-    return v;
-}
-
 /* Reads descriptor fd of an item (unless read before) and counts it. Returns 1 when the
  * item must stop (the search may), 0 to go on, NOFD-like 2 for an absent descriptor, or a
  * negative error. */
@@ -398,7 +369,7 @@ do_item(struct worker *w, struct item *it)
     struct dirent *e;
     bool reached = false;
     while ((e = readdir(d)) != NULL) {
-        int fd = fd_number(e->d_name);
+        int fd = pk__dir_number(e->d_name);
         if (fd < it->lo)
             continue;
         if (fd >= it->hi) {

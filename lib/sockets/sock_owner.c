@@ -55,21 +55,6 @@ cmp_proc(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Parses a process directory name; -1 for anything but a positive decimal pid. */
-static int
-pid_number(const char *name)
-{
-    int v = 0;
-    if (!*name)
-        return -1;
-    for (; *name; name++) {
-        if (*name < '0' || *name > '9' || v > 100000000)
-            return -1;
-        v = v * 10 + (*name - '0');
-    }
-    return v > 0 ? v : -1;
-}
-
 /* Lists the processes under procfd, in pid order. Returns 0 or a negative pk_errno;
  * *out is malloc'd. */
 static int
@@ -88,7 +73,7 @@ list_procs(int procfd, struct pk__proc **out, size_t *n)
     rewinddir(d);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        int pid = pid_number(e->d_name);
+        int pid = pk__dir_number(e->d_name);
         if (pid <= 0)
             continue;
         struct pk__proc p = {.pid = pid, .nfds = -1};
