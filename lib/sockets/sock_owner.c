@@ -85,7 +85,8 @@ list_procs(int procfd, struct pk__proc **out, size_t *n)
         free(v);
         return rc;
     }
-    qsort(v, cnt, sizeof(*v), cmp_proc);
+    if (cnt)
+        qsort(v, cnt, sizeof(*v), cmp_proc);
     *out = v;
     *n = cnt;
     return 0;
@@ -96,7 +97,7 @@ static const struct pk__proc *
 find_proc(const struct pk__proc *procs, size_t n, int pid)
 {
     struct pk__proc key = {.pid = pid};
-    return bsearch(&key, procs, n, sizeof(*procs), cmp_proc);
+    return n ? bsearch(&key, procs, n, sizeof(*procs), cmp_proc) : NULL;
 }
 
 /* Fills the counters of o from the scanned processes. */
@@ -216,7 +217,8 @@ pk__owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned
     if (between)
         between(arg);
     /* A process holding one socket under several descriptors (dup) counts once. */
-    qsort(o.refs, o.nrefs, sizeof(*o.refs), cmp_ref);
+    if (o.nrefs)
+        qsort(o.refs, o.nrefs, sizeof(*o.refs), cmp_ref);
     size_t k = 0;
     for (size_t i = 0; i < o.nrefs; i++)
         if (k == 0 || o.refs[k - 1].inode != o.refs[i].inode ||
