@@ -32,7 +32,8 @@
 #define COUNTED_MIN 128 /* processes with more descriptors are walked by number */
 #define MAX_MISSES 256  /* absent numbers in a row before a walk lists the directory */
 #define MAX_THREADS 4
-#define SPLIT_MIN 2048 /* descriptors left in one process worth splitting or bisecting */
+#define SPLIT_MIN 2048 /* descriptors left in one process worth splitting or searching */
+#define SAMPLE_STEP 64 /* descriptors between two samples of a table searched by order */
 #define REFS_MAX ((size_t)1 << 26)
 #define ITEMS_MAX ((size_t)1 << 24)
 #define SPANS_MAX ((size_t)1 << 16)
@@ -247,61 +248,124 @@ open_fd_dir(const struct scan *sc, struct pk__proc *p)
     return dfd;
 }
 
-/*
- * Looks for the wanted inodes not found yet in the large descriptor table of a process
- * known to hold one, by binary search on descriptor numbers. Socket inode numbers come from
- * a counter, and a server that accepts connections and keeps them gets descriptors in the
- * same order, so in such a table inode grows with descriptor number: a few reads find a
- * socket where a walk would read thousands. The order is an assumption, never trusted: a
- * socket is recorded only when the link read says so, and when searches miss (a table whose
- * order is broken by reuse) the search gives up and pass 2 reads the rest. Every read is
- * remembered, so the searches share their first steps and pass 2 reads none again; the
- * search also stops after reading half of what is left. Returns 0 or a pk__grow() error.
- */
+/* Finds the first socket at or past descriptor fd (below hi), stepping over closed
+ * descriptors and non-sockets, 4 at most. Returns 1 with *at and *inode set, 0 when there
+ * is none, or a pk__grow() error; *any says whether a descriptor was there at all. */
 static int
-bisect(struct worker *w, struct pk__proc *p)
+socket_near(struct worker *w, struct pk__proc *p, int dfd, long fd, long hi, long *at,
+            uint64_t *inode, bool *any)
+{
+    *any = false;
+    for (int step = 0; step < 4 && fd < hi; step++, fd++) {
+        int r = probe(w, p, dfd, (int)fd, inode);
+        if (r < 0 || r == PK__FD_SOCK) {
+            *any = true;
+            *at = fd;
+            return r < 0 ? r : 1;
+        }
+        *any |= r != PK__FD_NONE;
+    }
+    return 0;
+}
+
+/* Bisects descriptors lo..hi-1 of p, taken to hold increasing inodes, for want[i]. Returns
+ * 0 (found or not: sc->found says) or an error. */
+static int
+bisect_range(struct worker *w, struct pk__proc *p, int dfd, long lo, long hi, size_t i)
 {
     struct scan *sc = w->sc;
+    while (lo < hi && !sc->found[i]) {
+        long mid = lo + (hi - lo) / 2, at;
+        uint64_t inode;
+        bool any;
+        int r = socket_near(w, p, dfd, mid, hi, &at, &inode, &any);
+        if (r < 0)
+            return r;
+        if (!any)
+            hi = mid; /* past the end of the table (or a gap): look lower */
+        else if (r == 0 || inode == sc->want[i])
+            break; /* found, or nothing to compare with here: leave it to the walk */
+        else if (inode < sc->want[i])
+            lo = at + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Reads descriptors lo..hi-1 of p in turn until want[i] is found. Returns 0 or an error. */
+static int
+read_range(struct worker *w, struct pk__proc *p, int dfd, long lo, long hi, size_t i)
+{
+    uint64_t inode;
+    for (long fd = lo; fd < hi && !w->sc->found[i]; fd++) {
+        int r = probe(w, p, dfd, (int)fd, &inode);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* One sample of a descriptor table: a socket and its inode. */
+struct sample {
+    long fd;
+    uint64_t inode;
+};
+
+/*
+ * Looks for the wanted inodes not found yet in the large descriptor table of a process
+ * known to hold one, by inode order. Socket inode numbers come from a counter, and a server
+ * that accepts connections and keeps them gets descriptors in the same order, so in such a
+ * table inode grows with descriptor number, in runs: the kernel hands each CPU a batch of
+ * numbers, so a process that moves between CPUs takes runs from different batches. So the
+ * table is sampled every SAMPLE_STEP descriptors, and each inode is looked for only between
+ * the two samples around it, by bisection; an interval where the order breaks is read in
+ * full (once). The order is an assumption, never trusted: a socket is recorded only when its
+ * link says so, and after misses in a row the search gives up and pass 2 reads the rest.
+ * Every read is remembered (no descriptor is read twice, here or later), and the search
+ * stops after reading half of what is left. Returns 0 or an error.
+ */
+static int
+search_table(struct worker *w, struct pk__proc *p)
+{
+    struct scan *sc = w->sc;
+    struct sample *smp = NULL;
+    size_t ns = 0, cap = 0;
     int dfd = open_fd_dir(sc, p);
     if (dfd < 0)
         return 0;
-    int rc = 0, misses = 0;
-    int lo0 = first_gap(p);
-    long left = p->nfds - p->seen;
+    int rc = 0, misses = 0, empty = 0;
+    long lo0 = first_gap(p), left = p->nfds - p->seen, at;
     long hi0 = lo0 + left + left / 64 + 16;
     size_t budget = w->fds_read + (size_t)left / 2;
-    for (size_t i = 0; i < sc->nwant && misses < 8 && w->fds_read < budget && !all_found(sc); i++) {
-        if (__atomic_load_n(&sc->found[i], __ATOMIC_RELAXED))
-            continue;
-        long lo = lo0, hi = hi0; /* the inode, if ordered, is at a descriptor in lo..hi-1 */
-        while (lo < hi && !sc->found[i]) {
-            long mid = lo + (hi - lo) / 2, fd = mid;
-            uint64_t inode = 0;
-            int r = PK__FD_NONE;
-            bool any = false;
-            /* Step over closed descriptors and non-sockets, a few at most. */
-            for (int step = 0; step < 4 && fd < hi && r != PK__FD_SOCK; step++, fd++) {
-                r = probe(w, p, dfd, (int)fd, &inode);
-                if (r < 0) {
-                    rc = r;
-                    goto out;
-                }
-                any |= r != PK__FD_NONE;
-            }
-            if (!any) {
-                hi = mid; /* past the end of the table (or a gap): look lower */
-                continue;
-            }
-            if (r != PK__FD_SOCK || inode == sc->want[i])
-                break; /* found, or nothing to compare with here: leave it to the walk */
-            if (inode < sc->want[i])
-                lo = fd;
-            else
-                hi = mid;
+    uint64_t inode;
+    bool any;
+    for (long fd = lo0; fd < hi0 && empty < 2 && w->fds_read < budget; fd += SAMPLE_STEP) {
+        int r = socket_near(w, p, dfd, fd, hi0, &at, &inode, &any);
+        struct sample sm = {at, inode};
+        if (r < 0 || (r == 1 && (r = pk__push(&smp, &ns, &cap, &sm, sizeof(sm), SIZE_MAX)) < 0)) {
+            rc = r;
+            goto out;
         }
+        empty = any ? 0 : empty + 1; /* two empty samples in a row: past the end */
+    }
+    for (size_t i = 0; i < sc->nwant && misses < 8 && w->fds_read < budget && !all_found(sc); i++) {
+        uint64_t want = sc->want[i];
+        /* The interval between samples j-1 and j (the ends of the range outside). */
+        for (size_t j = 0; j <= ns && !sc->found[i] && rc == 0; j++) {
+            long a = j ? smp[j - 1].fd + 1 : lo0, b = j < ns ? smp[j].fd : hi0;
+            uint64_t ia = j ? smp[j - 1].inode : 0, ib = j < ns ? smp[j].inode : UINT64_MAX;
+            if (ia < ib && want > ia && want < ib)
+                rc = bisect_range(w, p, dfd, a, b, i);
+            else if (ia > ib && (want > ia || want < ib))
+                rc = read_range(w, p, dfd, a, b, i); /* two runs meet in here */
+        }
+        if (rc < 0)
+            goto out;
         misses = sc->found[i] ? 0 : misses + 1;
     }
 out:
+    free(smp);
     close(dfd);
     return rc;
 }
@@ -669,19 +733,19 @@ pk__scan_fds(int procfd, bool sized, bool full, const uint64_t *want, size_t nwa
     if (rc < 0)
         goto out;
 
-    /* Pass 1b: large tables of holders, by binary search on the inode order, when few
-     * inodes are left: k searches of about log2(left / k) + 2 reads each must cost well
-     * under a walk of the table. */
+    /* Pass 1b: large tables of holders, searched by inode order, when few inodes are left:
+     * a sample every SAMPLE_STEP descriptors and k bisections of about log2(SAMPLE_STEP) + 2
+     * reads each must cost well under a walk of the table. */
     for (size_t k = 0; k < nprocs && !full && sized && !all_found(&sc); k++) {
         struct pk__proc *p = &procs[k];
         long left = p->nfds - p->seen;
         unsigned long kleft = __atomic_load_n(&sc.nleft, __ATOMIC_RELAXED);
         if (!p->holder || p->complete || left <= SPLIT_MIN)
             continue;
-        if (kleft * (unsigned long)(bits((unsigned long)left / kleft) + 2) >
+        if (kleft * (unsigned long)(bits(SAMPLE_STEP) + 2) + (unsigned long)left / SAMPLE_STEP >
             (unsigned long)left / 2)
             continue;
-        if ((rc = bisect(&w[0], p)) < 0)
+        if ((rc = search_table(&w[0], p)) < 0)
             goto out;
     }
 
