@@ -171,6 +171,20 @@ first_gap(const struct pk__proc *p)
     return p->nspans && p->spans[0].lo == 0 ? p->spans[0].hi : 0;
 }
 
+/* Writes fd in decimal at the end of buf; returns where it starts. (No printf: a search
+ * may name 100,000 descriptors.) */
+static const char *
+fd_name(char buf[16], int fd)
+{
+    char *p = buf + 15;
+    unsigned v = (unsigned)fd;
+    *p = '\0';
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return p;
+}
+
 /*
  * Reads the link of descriptor fd of p (dfd is its /proc/PID/fd) and records it when it is
  * a wanted socket; the first such find also reads the process's start time, through the same
@@ -183,8 +197,7 @@ read_fd(struct worker *w, struct pk__proc *p, int dfd, int fd, uint64_t *inode)
     struct scan *sc = w->sc;
     char name[16], link[64];
     uint64_t ino;
-    snprintf(name, sizeof(name), "%d", fd); /* cheap beside the readlink that follows */
-    ssize_t n = readlinkat(dfd, name, link, sizeof(link));
+    ssize_t n = readlinkat(dfd, fd_name(name, fd), link, sizeof(link));
     w->fds_read++;
     if (n < 0)
         return errno == ENOENT ? PK__FD_NONE : PK__FD_OTHER;
@@ -646,15 +659,19 @@ pass2(struct scan *sc, struct plan *pl, struct worker *w, int nthreads, struct p
             rc = add_item(pl, p, lo, INT_MAX, left > 0);
             continue;
         }
-        /* A dense table ends at lo + the descriptors not seen yet: the blocks stop there,
-         * and the walk of the tail reads on only while descriptors are missing. */
-        long step = (left + nthreads - 1) / nthreads;
-        for (long b = lo; b < lo + left && rc == 0; b += step) {
-            rc = add_item(pl, p, (int)b, (int)(b + step < lo + left ? b + step : lo + left), true);
+        /* A dense table ends at lo + the descriptors not seen yet + those probed past lo:
+         * the blocks stop there, and the walk of the tail reads on only while descriptors
+         * are missing. */
+        long end = lo + left;
+        for (size_t i = probe_pos(p, lo); i < p->nprobes; i++)
+            end += p->probes[i].kind != PK__FD_NONE;
+        long step = (end - lo + nthreads - 1) / nthreads;
+        for (long b = lo; b < end && rc == 0; b += step) {
+            rc = add_item(pl, p, (int)b, (int)(b + step < end ? b + step : end), true);
             if (rc == 0)
                 pl->items[pl->n - 1].expect = LONG_MAX;
         }
-        p->split_end = (int)(lo + left);
+        p->split_end = (int)end;
         split = true;
     }
     if (rc == 0)
