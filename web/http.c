@@ -353,12 +353,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
                       &r);
         return (enum MHD_Result)answer_fresh(s, conn, &r, "no-store");
     }
-    uint64_t sig = rt->sig && s->cfg.local ? rt->sig(&rq, rest) : 0;
+    uint64_t sig = 0;
+    bool of_host = rt->sig && s->cfg.local && rt->sig(&rq, rest, &sig);
     bool fresh = rt->flags & R_FRESH;
     /* A page showing this host's sockets is checked again every time (no-cache, ETag). */
-    const char *cc = fresh                     ? "no-store"
-                     : rt->sig && s->cfg.local ? "no-cache"
-                                               : "public, max-age=3600";
+    const char *cc = fresh ? "no-store" : of_host ? "no-cache" : "public, max-age=3600";
     struct pk_buf key;
     pk_buf_init(&key, WEB_URL_MAX * 2 + 64);
     int rc = -1;

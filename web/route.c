@@ -214,23 +214,25 @@ r_api_port(const struct web_req *rq, const char *rest, struct web_reply *r)
 }
 
 /* The signature of a port page: who listens on its port. */
-static uint64_t
-sig_port(const struct web_req *rq, const char *rest)
+static bool
+sig_port(const struct web_req *rq, const char *rest, uint64_t *sig)
 {
     struct pk_portrange spec;
     const struct web_local *l = rq->srv->cfg.local;
     if (pk_portrange_parse(rest, strlen(rest), &spec, NULL) < 0 || spec.lo != spec.hi)
-        return 0;
-    return l->port_sig(l->arg, spec.lo);
+        return false;
+    *sig = l->port_sig(l->arg, spec.lo);
+    return true;
 }
 
 /* The signature of the map: every listening port. */
-static uint64_t
-sig_all(const struct web_req *rq, const char *rest)
+static bool
+sig_all(const struct web_req *rq, const char *rest, uint64_t *sig)
 {
     const struct web_local *l = rq->srv->cfg.local;
     (void)rest;
-    return l->all_sig(l->arg);
+    *sig = l->all_sig(l->arg);
+    return true;
 }
 
 /* ---- names ---- */

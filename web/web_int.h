@@ -42,8 +42,9 @@ struct web_route {
     const char *path;
     unsigned flags;
     const char *args[3]; /* the query arguments it reads (part of the cache key) */
-    /* What the response depends on beyond the registry (this host's sockets), or NULL. */
-    uint64_t (*sig)(const struct web_req *rq, const char *rest);
+    /* Whether the response shows this host's sockets, and then their signature in *sig;
+     * NULL for a route of the registry alone. */
+    bool (*sig)(const struct web_req *rq, const char *rest, uint64_t *sig);
     void (*render)(const struct web_req *rq, const char *rest, struct web_reply *out);
 };
 
