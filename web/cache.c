@@ -7,6 +7,7 @@
  * libmicrohttpd counts the references to a response, so one dropped while a connection
  * still sends it is freed when that connection is done.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +24,13 @@ struct entry {
     const char *cache_control;
     unsigned status;
     size_t bytes;
-    bool ref;  /* used since the clock hand last passed */
-    size_t at; /* its slot in the ring */
+    _Atomic bool ref; /* used since the clock hand last passed */
+    size_t at;        /* its slot in the ring */
     struct entry *chain;
 };
 
 struct web_cache {
-    pthread_mutex_t mu;
+    pthread_rwlock_t mu;
     struct entry **buckets;
     size_t nbuckets;
     struct entry **ring; /* the entries, for the clock hand; NULL slots are free */
@@ -61,7 +62,7 @@ web_cache_new(size_t max_entries, size_t max_bytes, struct web_cache **out)
     c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
     c->ring = calloc(c->cap, sizeof(*c->ring));
     c->max_bytes = max_bytes;
-    if (!c->buckets || !c->ring || pthread_mutex_init(&c->mu, NULL) != 0) {
+    if (!c->buckets || !c->ring || pthread_rwlock_init(&c->mu, NULL) != 0) {
         free(c->buckets);
         free(c->ring);
         free(c);
@@ -91,7 +92,7 @@ web_cache_free(struct web_cache *c)
     for (size_t i = 0; i < c->cap; i++)
         if (c->ring[i])
             entry_free(c->ring[i]);
-    pthread_mutex_destroy(&c->mu);
+    pthread_rwlock_destroy(&c->mu);
     free(c->ring);
     free(c->buckets);
     free(c);
@@ -193,13 +194,16 @@ web_cache_answer(struct web_cache *c, const char *key, uint64_t sig, struct MHD_
 {
     uint64_t h = fnv1a(key, strlen(key), FNV_SEED);
     int rc = -1;
-    pthread_mutex_lock(&c->mu);
+    /* Readers share the lock: entries do not change once in; the clock bit is a relaxed
+     * atomic store, and the entry cannot be dropped while the lock is held. */
+    pthread_rwlock_rdlock(&c->mu);
     struct entry *e = *find_slot(c, key, h);
     if (e && e->sig == sig) {
-        e->ref = true;
+        if (!atomic_load_explicit(&e->ref, memory_order_relaxed))
+            atomic_store_explicit(&e->ref, true, memory_order_relaxed);
         rc = answer(conn, e, gzip, inm);
     }
-    pthread_mutex_unlock(&c->mu);
+    pthread_rwlock_unlock(&c->mu);
     return rc;
 }
 
@@ -312,7 +316,7 @@ web_cache_put_answer(struct web_cache *c, const char *key, uint64_t sig, bool ke
         return rc;
     }
     e->hash = fnv1a(key, strlen(key), FNV_SEED);
-    pthread_mutex_lock(&c->mu);
+    pthread_rwlock_wrlock(&c->mu);
     struct entry **slot = find_slot(c, key, e->hash);
     if (*slot) {
         /* Another thread's rendering, or one of an older signature: this one replaces it. */
@@ -330,6 +334,6 @@ web_cache_put_answer(struct web_cache *c, const char *key, uint64_t sig, bool ke
     c->n++;
     c->bytes += e->bytes;
     int rc = answer(conn, e, gzip, inm);
-    pthread_mutex_unlock(&c->mu);
+    pthread_rwlock_unlock(&c->mu);
     return rc;
 }

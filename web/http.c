@@ -24,12 +24,13 @@
 #include "portkit/version.h"
 #include "web_int.h"
 
-/* One connection while its request headers are due. */
+/* One connection, listed from its start to its end. due_ms is when its request headers
+ * are due (0 while a request is being answered): written by the connection's thread
+ * without the lock, read by the reaper. */
 struct web_track {
     struct web_track *prev, *next;
     int fd;
-    uint64_t due_ms;
-    bool listed;
+    _Atomic uint64_t due_ms;
 };
 
 /* Milliseconds of the monotonic clock. */
@@ -39,40 +40,6 @@ now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Lists t at the tail, due header_ms from now (the lock held). */
-static void
-track_list(struct web_server *s, struct web_track *t)
-{
-    if (t->listed)
-        return;
-    t->due_ms = now_ms() + s->cfg.header_ms;
-    t->prev = s->tail;
-    t->next = NULL;
-    if (s->tail)
-        s->tail->next = t;
-    else
-        s->head = t;
-    s->tail = t;
-    t->listed = true;
-}
-
-/* Takes t off the list (the lock held). */
-static void
-track_unlist(struct web_server *s, struct web_track *t)
-{
-    if (!t->listed)
-        return;
-    if (t->prev)
-        t->prev->next = t->next;
-    else
-        s->head = t->next;
-    if (t->next)
-        t->next->prev = t->prev;
-    else
-        s->tail = t->prev;
-    t->listed = false;
 }
 
 /* libmicrohttpd's connection start and end: the deadline of the first request starts. */
@@ -90,14 +57,23 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
             return; /* untracked: libmicrohttpd's idle timeout still applies */
         }
         t->fd = ci->connect_fd;
+        t->due_ms = now_ms() + s->cfg.header_ms;
         pthread_mutex_lock(&s->mu);
-        track_list(s, t);
+        t->next = s->head;
+        if (s->head)
+            s->head->prev = t;
+        s->head = t;
         pthread_mutex_unlock(&s->mu);
         *socket_context = t;
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
         struct web_track *t = *socket_context;
         pthread_mutex_lock(&s->mu);
-        track_unlist(s, t);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            s->head = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
         pthread_mutex_unlock(&s->mu);
         free(t);
         *socket_context = NULL;
@@ -121,16 +97,14 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct web_server *s = cls;
     struct web_track *t = track_of(conn);
     (void)con_cls;
-    if (!t || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        return;
-    pthread_mutex_lock(&s->mu);
-    track_list(s, t);
-    pthread_mutex_unlock(&s->mu);
+    if (t && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        t->due_ms = now_ms() + s->cfg.header_ms;
 }
 
-/* The reaper: shuts down the connections whose headers are past due. The socket stays
- * open (libmicrohttpd closes it, after telling on_connection(), which takes the lock we
- * hold), so the descriptor cannot be another's meanwhile. */
+/* The reaper: shuts down the connections whose headers are past due, a walk over the
+ * connections every tick. The socket stays open (libmicrohttpd closes it after telling
+ * on_connection(), which takes the lock held here), so the descriptor cannot be another's
+ * meanwhile. */
 static void *
 reaper(void *arg)
 {
@@ -139,11 +113,13 @@ reaper(void *arg)
     pthread_mutex_lock(&s->mu);
     while (!s->stopping) {
         uint64_t now = now_ms();
-        while (s->head && s->head->due_ms <= now) {
-            struct web_track *t = s->head;
-            track_unlist(s, t);
-            shutdown(t->fd, SHUT_RDWR);
-            s->reaped++;
+        for (struct web_track *t = s->head; t; t = t->next) {
+            uint64_t due = t->due_ms;
+            if (due && due <= now) {
+                t->due_ms = 0;
+                shutdown(t->fd, SHUT_RDWR);
+                s->reaped++;
+            }
         }
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -308,11 +284,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         /* The headers are complete: off the deadline list. A GET is answered on the next
          * call, when libmicrohttpd knows no body follows and can keep the connection. */
         struct web_track *t = track_of(conn);
-        if (t) {
-            pthread_mutex_lock(&s->mu);
-            track_unlist(s, t);
-            pthread_mutex_unlock(&s->mu);
-        }
+        if (t)
+            t->due_ms = 0;
         *con_cls = &seen;
         if (get)
             return MHD_YES;
@@ -358,8 +331,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     bool fresh = rt->flags & R_FRESH;
     /* A page showing this host's sockets is checked again every time (no-cache, ETag). */
     const char *cc = fresh ? "no-store" : of_host ? "no-cache" : "public, max-age=3600";
-    struct pk_buf key;
-    pk_buf_init(&key, WEB_URL_MAX * 2 + 64);
+    /* The key on the stack: with cap one over max the buffer never grows (never realloc'd). */
+    char kbuf[WEB_URL_MAX * 2 + 64];
+    struct pk_buf key = {.data = kbuf, .cap = sizeof(kbuf), .max = sizeof(kbuf) - 1};
+    kbuf[0] = '\0';
     int rc = -1;
     if (!fresh && cache_key(&rq, rt, &key))
         rc = web_cache_answer(s->cache, key.data, sig, conn, gzip, inm);
@@ -373,10 +348,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
             fresh = true;
             cc = "no-store";
         }
-        rc = web_cache_put_answer(s->cache, key.data ? key.data : "", sig, !fresh && !key.err, cc,
-                                  &r, conn, gzip, inm);
+        rc = web_cache_put_answer(s->cache, key.data, sig, !fresh && !key.err, cc, &r, conn, gzip,
+                                  inm);
     }
-    pk_buf_free(&key);
     pk_buf_free(&r.body);
     return (enum MHD_Result)rc;
 }
@@ -482,7 +456,7 @@ web_start(const struct web_config *cfg, const int *fds, size_t nfds, struct web_
         goto fail;
     }
     s->reaper_started = true;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     for (size_t i = 0; i < nfds; i++) {
         s->d[i] = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fds[i],

@@ -75,10 +75,10 @@ struct web_server {
     struct MHD_Response **statics; /* per asset: identity, gzip (NULL when none) */
     char registry[160];            /* what the footer says of the registry */
     uint8_t *map;                  /* the registry's status byte of every port (map.c) */
-    /* Connections whose request headers are due, in order of their deadline. */
+    /* Every connection, for the reaper of late request headers. */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct web_track *head, *tail;
+    struct web_track *head;
     pthread_t reaper;
     bool reaper_started, stopping;
     size_t reaped; /* connections cut at their deadline */

@@ -24,7 +24,7 @@
 struct serve_local {
     struct web_local ops;
     struct cli *cli; /* read only while serving: registry, /proc, host policy */
-    pthread_mutex_t mu;
+    pthread_rwlock_t mu;
     struct pk_sock_list snap; /* listeners, by port */
     uint64_t at_ms;
     bool loaded;
@@ -78,6 +78,21 @@ refresh(struct serve_local *l)
     l->loaded = true;
 }
 
+/* Takes the lock for reading with a snapshot no older than SNAPSHOT_MS: many requests read
+ * it at once; the one that finds it old reads the sockets again under the write lock. */
+static void
+lock_fresh(struct serve_local *l)
+{
+    pthread_rwlock_rdlock(&l->mu);
+    if (l->loaded && mono_ms() - l->at_ms < SNAPSHOT_MS)
+        return;
+    pthread_rwlock_unlock(&l->mu);
+    pthread_rwlock_wrlock(&l->mu);
+    refresh(l);
+    pthread_rwlock_unlock(&l->mu);
+    pthread_rwlock_rdlock(&l->mu);
+}
+
 /* Index of the first listener on port in the snapshot (the lock held). */
 static size_t
 first_on(const struct serve_local *l, unsigned port)
@@ -108,8 +123,7 @@ port_sig(void *arg, unsigned port)
     struct serve_local *l = arg;
     uint64_t h = 0xcbf29ce484222325ull;
     size_t n = 0;
-    pthread_mutex_lock(&l->mu);
-    refresh(l);
+    lock_fresh(l);
     h = mix(h, &l->err, sizeof(l->err));
     for (size_t i = first_on(l, port); i < l->snap.n && l->snap.socks[i].local_port == port;
          i++, n++) {
@@ -119,7 +133,7 @@ port_sig(void *arg, unsigned port)
         h = mix(h, &s->inode, sizeof(s->inode));
     }
     bool any = n || l->err;
-    pthread_mutex_unlock(&l->mu);
+    pthread_rwlock_unlock(&l->mu);
     return any ? h | 1 : 0;
 }
 
@@ -128,15 +142,14 @@ all_sig(void *arg)
 {
     struct serve_local *l = arg;
     uint64_t h = 0xcbf29ce484222325ull;
-    pthread_mutex_lock(&l->mu);
-    refresh(l);
+    lock_fresh(l);
     unsigned last = 70000;
     for (size_t i = 0; i < l->snap.n; i++)
         if (l->snap.socks[i].local_port != last) {
             last = l->snap.socks[i].local_port;
             h = mix(h, &last, sizeof(last));
         }
-    pthread_mutex_unlock(&l->mu);
+    pthread_rwlock_unlock(&l->mu);
     return h;
 }
 
@@ -144,11 +157,10 @@ static void
 listening_bits(void *arg, uint8_t *map, uint8_t bit)
 {
     struct serve_local *l = arg;
-    pthread_mutex_lock(&l->mu);
-    refresh(l);
+    lock_fresh(l);
     for (size_t i = 0; i < l->snap.n; i++)
         map[l->snap.socks[i].local_port] |= bit;
-    pthread_mutex_unlock(&l->mu);
+    pthread_rwlock_unlock(&l->mu);
 }
 
 /* Copies the listeners of port (every port when port < 0) over protos into v and finds
@@ -157,8 +169,7 @@ static int
 gather(struct serve_local *l, long port, unsigned protos, struct sockview *v)
 {
     memset(v, 0, sizeof(*v));
-    pthread_mutex_lock(&l->mu);
-    refresh(l);
+    lock_fresh(l);
     int rc = l->err;
     size_t i = port < 0 ? 0 : first_on(l, (unsigned)port);
     for (; rc == 0 && i < l->snap.n; i++) {
@@ -168,7 +179,7 @@ gather(struct serve_local *l, long port, unsigned protos, struct sockview *v)
         if (s->proto & protos)
             rc = pk_sock_list_push(&v->list, s);
     }
-    pthread_mutex_unlock(&l->mu);
+    pthread_rwlock_unlock(&l->mu);
     if (rc == 0 && sv_finish(l->cli, false, v) != 0)
         rc = PK_ENOMEM;
     if (rc < 0)
@@ -307,7 +318,7 @@ serve_local_new(struct cli *cli)
         return NULL;
     cli_host(cli); /* read now: the threads only read it */
     l->cli = cli;
-    pthread_mutex_init(&l->mu, NULL);
+    pthread_rwlock_init(&l->mu, NULL);
     l->ops = (struct web_local){
         .arg = l,
         .port_sig = port_sig,
@@ -332,6 +343,6 @@ serve_local_free(struct serve_local *l)
     if (!l)
         return;
     pk_sock_list_free(&l->snap);
-    pthread_mutex_destroy(&l->mu);
+    pthread_rwlock_destroy(&l->mu);
     free(l);
 }
