@@ -33,9 +33,8 @@ struct web_track {
     _Atomic uint64_t due_ms;
 };
 
-/* Milliseconds of the monotonic clock. */
-static uint64_t
-now_ms(void)
+uint64_t
+web_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -57,7 +56,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
             return; /* untracked: libmicrohttpd's idle timeout still applies */
         }
         t->fd = ci->connect_fd;
-        t->due_ms = now_ms() + s->cfg.header_ms;
+        t->due_ms = web_now_ms() + s->cfg.header_ms;
         pthread_mutex_lock(&s->mu);
         t->next = s->head;
         if (s->head)
@@ -98,7 +97,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct web_track *t = track_of(conn);
     (void)con_cls;
     if (t && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        t->due_ms = now_ms() + s->cfg.header_ms;
+        t->due_ms = web_now_ms() + s->cfg.header_ms;
 }
 
 /* The reaper: shuts down the connections whose headers are past due, a walk over the
@@ -112,7 +111,7 @@ reaper(void *arg)
     unsigned tick = s->cfg.header_ms / 4 < 250 ? s->cfg.header_ms / 4 + 1 : 250;
     pthread_mutex_lock(&s->mu);
     while (!s->stopping) {
-        uint64_t now = now_ms();
+        uint64_t now = web_now_ms();
         for (struct web_track *t = s->head; t; t = t->next) {
             uint64_t due = t->due_ms;
             if (due && due <= now) {

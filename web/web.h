@@ -67,6 +67,9 @@ struct web_server;
 int web_start(const struct web_config *cfg, const int *fds, size_t nfds, struct web_server **out,
               char *err, size_t errlen);
 
+/* Milliseconds of the monotonic clock (the server's deadlines and snapshots). */
+uint64_t web_now_ms(void);
+
 /* Stops the server and frees it. */
 void web_stop(struct web_server *s);
 

@@ -13,7 +13,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "portkit/error.h"
 #include "serve.h"
@@ -31,14 +30,6 @@ struct serve_local {
     int err;
 };
 
-static uint64_t
-mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int
 by_port(const void *a, const void *b)
 {
@@ -54,7 +45,7 @@ by_port(const void *a, const void *b)
 static void
 refresh(struct serve_local *l)
 {
-    uint64_t now = mono_ms();
+    uint64_t now = web_now_ms();
     if (l->loaded && now - l->at_ms < SNAPSHOT_MS)
         return;
     struct pk_sock_query q = {
@@ -84,7 +75,7 @@ static void
 lock_fresh(struct serve_local *l)
 {
     pthread_rwlock_rdlock(&l->mu);
-    if (l->loaded && mono_ms() - l->at_ms < SNAPSHOT_MS)
+    if (l->loaded && web_now_ms() - l->at_ms < SNAPSHOT_MS)
         return;
     pthread_rwlock_unlock(&l->mu);
     pthread_rwlock_wrlock(&l->mu);
