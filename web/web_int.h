@@ -115,6 +115,12 @@ int web_cache_put_answer(struct web_cache *c, const char *key, uint64_t sig, boo
  * false when one could not be added. */
 bool web_common_headers(struct MHD_Response *resp, const char *type);
 
+/* True when the Accept-Encoding value ae takes gzip (and does not refuse it with q=0);
+ * when the Host value host names this machine's loopback: localhost (or a name under
+ * .localhost), 127.0.0.0/8 or [::1], with or without a port. (headers.c) */
+bool web_accepts_gzip(const char *ae);
+bool web_loopback_host(const char *host);
+
 /* True when the If-None-Match value inm names etag (or is "*"). */
 bool web_etag_match(const char *inm, const char *etag);
 
