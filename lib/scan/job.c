@@ -278,10 +278,6 @@ pk_scan_start(const struct pk_scan_opts *o, struct pk_scan_job **out)
         pk_scan_free(j);
         return rc;
     }
-    if (j->nthreads == 0) {
-        j->ended = true;
-        signal_locked(j);
-    }
     *out = j;
     return 0;
 }
