@@ -18,6 +18,7 @@
 #define QUEUE_MIN 4096u
 #define QUEUE_MAX (1u << 20)
 #define THREADS_MAX 64u
+#define WAKE_CREDITS 256 /* free places that wake threads waiting for room */
 
 bool
 pk__job_stopping(const struct pk_scan_job *j)
@@ -307,9 +308,10 @@ pk_scan_next(struct pk_scan_job *j, struct pk_scan_result *r)
     pthread_mutex_unlock(&j->qmu);
 
     /* The result is out of the queue: its place is free again. Threads that wait for room
-     * are woken once a good part of the queue is free, not for every place. */
+     * are woken once a batch of places is free, not for every one (and look again by
+     * themselves at least every 250 ms). */
     int64_t c = __atomic_add_fetch(&j->credits, 1, __ATOMIC_SEQ_CST);
-    if (c >= (int64_t)(j->qcap / 4) && __atomic_load_n(&j->starved, __ATOMIC_SEQ_CST) &&
+    if (c >= WAKE_CREDITS && __atomic_load_n(&j->starved, __ATOMIC_SEQ_CST) &&
         __atomic_exchange_n(&j->starved, 0, __ATOMIC_SEQ_CST))
         wake_all(j);
 
