@@ -9,6 +9,7 @@
 
 #include "portkit/error.h"
 #include "portkit/registry.h"
+#include "fuzz_sockq.h"
 #include "sock_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,15 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1 || size > (1u << 20))
         return 0;
     unsigned sel = data[0];
-    struct pk__sockq q = {
-        .protos = PK_TCP | PK_UDP,
-        .families = PK_FAM_4 | PK_FAM_6,
-        .tcp_states = PK_SS_ALL,
-        .udp_states = PK_SS_ALL,
-        .port = (sel & 4) ? 22 : -1,
-        .procroot = "/proc",
-        .max = 4096,
-    };
+    struct pk__sockq q = fuzz_sockq((sel & 4) != 0, 4096);
     unsigned proto = (sel & 1) ? PK_UDP : PK_TCP;
     unsigned family = (sel & 2) ? 6 : 4;
     /* A copy of exactly size-1 bytes, so that ASan catches any read past the end. */

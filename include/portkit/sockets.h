@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "portkit/common.h"
+#include "portkit/policy.h"
+#include "portkit/portset.h"
 
 PK_BEGIN_DECLS
 
@@ -130,6 +132,26 @@ PK_API bool pk_sock_is_dual_stack(const struct pk_sock *s);
  */
 PK_API int pk_netns_enter(const char *spec, const char *procroot);
 
+/* User names of uids, each looked up once (the passwd lookup may be remote), at most
+ * PK_USERS_MAX of them. A zeroed struct is an empty cache. */
+struct pk_user_name {
+    uint32_t uid;
+    char name[64]; /* the user name, or the uid in decimal when there is none */
+};
+struct pk_users {
+    struct pk_user_name *v; /* sorted by uid */
+    size_t n, cap;
+    char spill[64]; /* the answer for a uid past the cap */
+};
+#define PK_USERS_MAX 4096
+
+/* Returns the user name of uid (the uid in decimal when it has none), looking it up only
+ * the first time. The string is valid until the next call on u or pk_users_free(). */
+PK_API const char *pk_users_name(struct pk_users *u, uint32_t uid);
+
+/* Frees the cache u and leaves it empty. */
+PK_API void pk_users_free(struct pk_users *u);
+
 /* One process holding sockets. Strings are NUL-terminated and unescaped: they are
  * untrusted (a process names itself). */
 struct pk_proc_info {
@@ -155,13 +177,17 @@ struct pk_owner_ref {
 #define PK_OWN_NO_DETAILS 0x02u /* pids only: skip comm, cmdline, user and cgroup */
 
 struct pk_owners {
-    struct pk_proc_info *procs;
+    struct pk_proc_info *procs; /* in pid order */
     size_t nprocs;
     struct pk_owner_ref *refs; /* sorted by inode, then pid */
     size_t nrefs;
-    size_t procs_scanned; /* processes whose descriptors were read, for diagnostics */
-    size_t fds_read;      /* descriptor links read */
-    size_t procs_denied;  /* processes whose descriptors could not be read (not root) */
+    size_t procs_scanned;  /* processes whose descriptors were read, for diagnostics */
+    size_t fds_read;       /* descriptor links read: each at most once */
+    size_t procs_denied;   /* processes whose descriptors could not be read (not root) */
+    size_t procs_gone;     /* holders that exited (or whose pid was reused) before their
+                              details were read: not listed */
+    bool procs_hidden;     /* /proc hides other users' processes (mounted with hidepid) */
+    struct pk_users users; /* the names of procs[].user; use it for sockets' uids too */
 };
 
 /*
@@ -169,8 +195,10 @@ struct pk_owners {
  * when NULL). Reads descriptors with low numbers first in every process (where long-lived
  * sockets live), then the rest, starting with processes already found holding one, and stops
  * once every inode has a holder; processes forked from a holder are still found, by checking
- * the descriptor numbers the holders use. Returns 0 and fills *out (free it with
- * pk_owners_free()), or PK_ENOMEM, PK_EINVAL, or -errno when procroot can't be read.
+ * the descriptor numbers the holders use. No descriptor is read twice. A holder is listed
+ * only when, after the search, /proc/PID still names the same process (same start time):
+ * one that exited meanwhile is counted in procs_gone instead. Returns 0 and fills *out (free
+ * it with pk_owners_free()), or PK_ENOMEM, PK_ENOBUFS, or -errno when procroot can't be read.
  */
 PK_API int pk_owners_find(const char *procroot, const uint64_t *inodes, size_t n, unsigned flags,
                           struct pk_owners *out);
@@ -181,6 +209,64 @@ PK_API void pk_owners_free(struct pk_owners *o);
 /* Returns how many processes hold inode, with *first set to the index of the first of their
  * consecutive refs in o->refs. */
 PK_API size_t pk_owners_of(const struct pk_owners *o, uint64_t inode, size_t *first);
+
+/* Why a socket has, or has not, holders. */
+enum pk_owner_status {
+    PK_OWNER_HELD = 1, /* processes hold it: pk_owners_of() lists them */
+    PK_OWNER_NO_FILE,  /* no file holds it (inode 0): TIME-WAIT, orphaned, not accepted yet */
+    PK_OWNER_DENIED,   /* none found, and a process that may hold it could not be read:
+                          permission (not root, or /proc mounted with hidepid) */
+    PK_OWNER_NOT_HERE, /* every process that may hold it was read and none does: it is held
+                          outside this PID namespace, or by the kernel */
+};
+
+/*
+ * Says why s (from a list whose inodes o was searched for) has holders or not. A socket
+ * without holders is DENIED when the search could not read every process (procs_denied or
+ * procs_hidden): any of those may hold it, whoever the socket's user is (sockets are passed
+ * between processes, and daemons change user), so only root can tell. Else NOT_HERE.
+ */
+PK_API enum pk_owner_status pk_owners_status(const struct pk_owners *o, const struct pk_sock *s);
+
+/* True for a socket that waits for others: a TCP listener or an unconnected (bound) UDP
+ * socket. */
+PK_API bool pk_sock_is_listener(const struct pk_sock *s);
+
+/*
+ * Groups the listeners of l that share protocol, family, local address and port (an
+ * SO_REUSEPORT group, or a lone socket), in O(n log n). For every socket i, sets size[i] to
+ * the number of sockets of its group (0 for a socket that is no listener) and, when id is
+ * not NULL, id[i] to the index in l of the group's first socket (i itself when alone or no
+ * listener). Returns 0, or PK_ENOMEM (then size and id are unchanged).
+ */
+PK_API int pk_sock_groups(const struct pk_sock_list *l, uint32_t *size, uint32_t *id);
+
+/* Adds the local port of every listener of l to *set, by protocol (set is not cleared). */
+PK_API void pk_sock_listening(const struct pk_sock_list *l, struct pk_portset *set);
+
+/* The two ends of a socket. */
+enum pk_sock_end {
+    PK_END_LOCAL = 0,
+    PK_END_REMOTE = 1,
+};
+
+/*
+ * Says which end of s is the service end: the one whose port says what the connection is
+ * for. A listener's is its local end. For a connected socket the first rule that tells the
+ * ends apart decides:
+ *  1. a port with a listener of this host (listening, from pk_sock_listening(); may be
+ *     NULL), the local end first: that end accepted the connection. (The kernel never
+ *     hands out an explicitly bound port as an ephemeral one, so a client's port is not
+ *     mistaken for a listener's.)
+ *  2. a port outside the ephemeral range (pol's ip_local_port_range; IANA's dynamic range
+ *     49152-65535 when pol is NULL or does not say) when the other end's is inside it:
+ *     the inside one was picked by the kernel for a client;
+ *  3. the lower port (the local end when both are equal).
+ * Returns the end; its port is s->local_port or s->remote_port.
+ */
+PK_API enum pk_sock_end pk_sock_service_end(const struct pk_sock *s,
+                                            const struct pk_portset *listening,
+                                            const struct pk_port_policy *pol);
 
 PK_END_DECLS
 

@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The host's port policy from /proc/sys/net/ipv4: the files are read whole (small, bounded)
+ * and parsed by pk__port_policy_parse(), a pure function over the three buffers that the
+ * fuzz target fuzz_host calls on arbitrary bytes.
+ */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,44 +47,59 @@ read_small(const char *procroot, const char *rel, char *buf, size_t cap)
     return (ssize_t)len;
 }
 
-/* Parses a decimal number up to 65535 at *p, skipping leading blanks. */
+/* Parses a decimal number up to 65535 at *p (before end), skipping leading blanks. */
 static bool
-num(const char **p, unsigned *out)
+num(const char **p, const char *end, unsigned *out)
 {
     const char *s = *p;
-    while (*s == ' ' || *s == '\t')
+    while (s < end && (*s == ' ' || *s == '\t'))
         s++;
     unsigned v = 0;
     const char *d = s;
-    while (*s >= '0' && *s <= '9' && s - d < 6)
+    while (s < end && *s >= '0' && *s <= '9' && s - d < 6)
         v = v * 10 + (unsigned)(*s++ - '0');
-    if (s == d || v > 65535)
+    if (s == d || v > 65535 || (s < end && *s >= '0' && *s <= '9'))
         return false;
     *p = s;
     *out = v;
     return true;
 }
 
-/* True when only blanks and one optional newline remain at p. */
+/* True when only blanks and newlines remain between p and end. */
 static bool
-at_end(const char *p)
+at_end(const char *p, const char *end)
 {
-    while (*p == ' ' || *p == '\t' || *p == '\n')
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n'))
         p++;
-    return *p == '\0';
+    return p == end;
+}
+
+/* Sets ports a..b in the bitmap set. */
+static void
+set_range(uint8_t *set, unsigned a, unsigned b)
+{
+    for (; a <= b && a % 8; a++)
+        set[a / 8] |= (uint8_t)(1u << (a % 8));
+    if (a + 8 <= b + 1) {
+        memset(set + a / 8, 0xff, (b + 1 - a) / 8);
+        a += (b + 1 - a) / 8 * 8;
+    }
+    for (; a <= b; a++)
+        set[a / 8] |= (uint8_t)(1u << (a % 8));
 }
 
 int
-pk__port_policy_parse(const char *range, const char *unpriv, const char *reserved,
-                     struct pk_port_policy *out)
+pk__port_policy_parse(const char *range, size_t rlen, const char *unpriv, size_t ulen,
+                      const char *reserved, size_t reslen, struct pk_port_policy *out)
 {
-    const char *p;
+    const char *p, *end;
     unsigned a, b;
 
     memset(out, 0, sizeof(*out));
     if (range) {
         p = range;
-        if (num(&p, &a) && num(&p, &b) && at_end(p) && a <= b) {
+        end = range + rlen;
+        if (num(&p, end, &a) && num(&p, end, &b) && at_end(p, end) && a <= b) {
             out->have_ephemeral = true;
             out->ephemeral_lo = a;
             out->ephemeral_hi = b;
@@ -87,7 +107,8 @@ pk__port_policy_parse(const char *range, const char *unpriv, const char *reserve
     }
     if (unpriv) {
         p = unpriv;
-        if (num(&p, &a) && at_end(p)) {
+        end = unpriv + ulen;
+        if (num(&p, end, &a) && at_end(p, end)) {
             out->have_unprivileged = true;
             out->unprivileged_start = a;
         }
@@ -95,30 +116,30 @@ pk__port_policy_parse(const char *range, const char *unpriv, const char *reserve
     /* "1,2-4,8", or an empty line when none are reserved. */
     if (reserved) {
         p = reserved;
+        end = reserved + reslen;
         bool ok = true;
-        unsigned count = 0;
         uint8_t set[sizeof(out->reserved)] = {0};
-        while (ok && !at_end(p)) {
-            if (!num(&p, &a)) {
+        while (ok && !at_end(p, end)) {
+            if (!num(&p, end, &a)) {
                 ok = false;
                 break;
             }
             b = a;
-            if (*p == '-') {
+            if (p < end && *p == '-') {
                 p++;
-                ok = num(&p, &b) && a <= b;
+                ok = num(&p, end, &b) && a <= b;
             }
-            for (unsigned port = a; ok && port <= b; port++) {
-                if (!(set[port / 8] & (1u << (port % 8))))
-                    count++;
-                set[port / 8] |= (uint8_t)(1u << (port % 8));
-            }
-            if (*p == ',')
+            if (ok)
+                set_range(set, a, b);
+            if (p < end && *p == ',')
                 p++;
-            else if (!at_end(p))
+            else if (!at_end(p, end))
                 ok = false;
         }
         if (ok) {
+            unsigned count = 0;
+            for (size_t i = 0; i < sizeof(set); i++)
+                count += (unsigned)__builtin_popcount(set[i]);
             out->have_reserved = true;
             out->nreserved = count;
             memcpy(out->reserved, set, sizeof(set));
@@ -134,12 +155,14 @@ pk_port_policy_read(const char *procroot, struct pk_port_policy *out)
 
     if (strlen(procroot) > 4000)
         return PK_EINVAL;
-    bool hr = read_small(procroot, "sys/net/ipv4/ip_local_port_range", range, sizeof(range)) > 0;
-    bool hu = read_small(procroot, "sys/net/ipv4/ip_unprivileged_port_start", unpriv,
-                         sizeof(unpriv)) > 0;
-    bool hs = read_small(procroot, "sys/net/ipv4/ip_local_reserved_ports", reserved,
-                         sizeof(reserved)) >= 0;
-    return pk__port_policy_parse(hr ? range : NULL, hu ? unpriv : NULL, hs ? reserved : NULL, out);
+    ssize_t hr = read_small(procroot, "sys/net/ipv4/ip_local_port_range", range, sizeof(range));
+    ssize_t hu =
+        read_small(procroot, "sys/net/ipv4/ip_unprivileged_port_start", unpriv, sizeof(unpriv));
+    ssize_t hs =
+        read_small(procroot, "sys/net/ipv4/ip_local_reserved_ports", reserved, sizeof(reserved));
+    return pk__port_policy_parse(hr > 0 ? range : NULL, hr > 0 ? (size_t)hr : 0,
+                                 hu > 0 ? unpriv : NULL, hu > 0 ? (size_t)hu : 0,
+                                 hs >= 0 ? reserved : NULL, hs >= 0 ? (size_t)hs : 0, out);
 }
 
 bool

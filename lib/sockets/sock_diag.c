@@ -52,13 +52,16 @@ port_filter(struct inet_diag_bc_op *bc, unsigned port)
     bc[3].no = (unsigned short)port;
 }
 
-/* Converts one inet_diag message to a pk_sock. Returns false when it is too short. */
-static bool
-decode(const struct nlmsghdr *h, unsigned proto, struct pk_sock *s)
+bool
+pk__diag_decode(const void *msg, size_t len, unsigned proto, struct pk_sock *s)
 {
-    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+    const struct nlmsghdr *h = msg;
+    if (len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)) || h->nlmsg_len > len ||
+        h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
         return false;
     const struct inet_diag_msg *m = NLMSG_DATA(h);
+    if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
+        return false;
     memset(s, 0, sizeof(*s));
     s->proto = proto;
     s->family = m->idiag_family == AF_INET ? 4 : 6;
@@ -75,20 +78,63 @@ decode(const struct nlmsghdr *h, unsigned proto, struct pk_sock *s)
     s->rqueue = m->idiag_rqueue;
     s->wqueue = m->idiag_wqueue;
 
-    const struct nlattr *a = (const void *)((const char *)m + NLMSG_ALIGN(sizeof(*m)));
-    size_t left = h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*m)));
-    if (h->nlmsg_len < NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*m))))
-        left = 0;
-    while (left >= sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= left) {
-        if ((a->nla_type & NLA_TYPE_MASK) == INET_DIAG_SKV6ONLY && a->nla_len >= NLA_HDRLEN + 1)
-            s->v6only = *((const uint8_t *)a + NLA_HDRLEN) ? 1 : 0;
-        size_t step = NLA_ALIGN(a->nla_len);
+    /* The attributes follow the aligned message, up to nlmsg_len. */
+    size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*m)));
+    size_t left = h->nlmsg_len > off ? h->nlmsg_len - off : 0;
+    const char *a = (const char *)m + NLMSG_ALIGN(sizeof(*m));
+    while (left >= NLA_HDRLEN) {
+        struct nlattr nla;
+        memcpy(&nla, a, sizeof(nla));
+        if (nla.nla_len < NLA_HDRLEN || nla.nla_len > left)
+            break;
+        if ((nla.nla_type & NLA_TYPE_MASK) == INET_DIAG_SKV6ONLY && nla.nla_len >= NLA_HDRLEN + 1)
+            s->v6only = a[NLA_HDRLEN] ? 1 : 0;
+        size_t step = NLA_ALIGN(nla.nla_len);
         if (step >= left)
             break;
         left -= step;
-        a = (const void *)((const char *)a + step);
+        a += step;
     }
     return true;
+}
+
+int
+pk__diag_reply(const void *buf, size_t len, uint32_t seq, unsigned proto, const struct pk__sockq *q,
+               struct pk_sock_list *out)
+{
+    const char *p = buf;
+    while (len >= NLMSG_HDRLEN) {
+        struct nlmsghdr h;
+        memcpy(&h, p, sizeof(h));
+        if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len)
+            return PK_EBADMSG; /* a message cut short: the reply can't be trusted */
+        if (h.nlmsg_seq == seq) {
+            if (h.nlmsg_type == NLMSG_DONE)
+                return 1;
+            if (h.nlmsg_type == NLMSG_ERROR) {
+                struct nlmsgerr e;
+                if (h.nlmsg_len < NLMSG_LENGTH(sizeof(e)))
+                    return PK_EBADMSG;
+                memcpy(&e, p + NLMSG_HDRLEN, sizeof(e));
+                if (e.error == 0)
+                    return PK_EIO;
+                return e.error < 0 && e.error > -4096 ? e.error : PK_EBADMSG;
+            }
+            struct pk_sock s;
+            if ((h.nlmsg_type == SOCK_DIAG_BY_FAMILY || h.nlmsg_type == TCPDIAG_GETSOCK) &&
+                pk__diag_decode(p, h.nlmsg_len, proto, &s) && pk__sock_wanted(q, &s)) {
+                int rc = pk__sock_push(out, q->max, &s);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+        size_t step = NLMSG_ALIGN(h.nlmsg_len);
+        if (step >= len)
+            break;
+        len -= step;
+        p += step;
+    }
+    return 0;
 }
 
 /*
@@ -150,28 +196,9 @@ dump(int fd, char *buf, const struct pk__sockq *q, unsigned proto, unsigned fami
         }
         if (n == 0)
             return PK_EIO;
-        size_t left = (size_t)n;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
-             h = NLMSG_NEXT(h, left)) {
-            if (h->nlmsg_seq != seq)
-                continue;
-            if (h->nlmsg_type == NLMSG_DONE)
-                return 0;
-            if (h->nlmsg_type == NLMSG_ERROR) {
-                const struct nlmsgerr *e = NLMSG_DATA(h);
-                if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-                    return PK_EBADMSG;
-                return e->error ? e->error : PK_EIO;
-            }
-            if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY && h->nlmsg_type != TCPDIAG_GETSOCK)
-                continue;
-            struct pk_sock s;
-            if (!decode(h, proto, &s) || !pk__sock_wanted(q, &s))
-                continue;
-            int rc = pk__sock_push(out, q->max, &s);
-            if (rc < 0)
-                return rc;
-        }
+        int rc = pk__diag_reply(buf, (size_t)n, seq, proto, q, out);
+        if (rc != 0)
+            return rc < 0 ? rc : 0;
     }
 }
 

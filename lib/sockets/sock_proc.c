@@ -17,7 +17,6 @@
 #include "sock_int.h"
 
 #define CHUNK (64u << 10)
-#define LINE_MAX_LEN 1024
 
 /* Reads n hex digits (exactly) at *p into *v. */
 static bool
@@ -160,7 +159,7 @@ pk__sock_proc_parse(const char *data, size_t len, unsigned proto, unsigned famil
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *eol = nl ? nl : end;
         struct pk_sock s;
-        if ((size_t)(eol - p) <= LINE_MAX_LEN && parse_line(p, eol, proto, family, &s) &&
+        if ((size_t)(eol - p) <= PK__PROC_LINE_MAX && parse_line(p, eol, proto, family, &s) &&
             pk__sock_wanted(q, &s)) {
             int rc = pk__sock_push(out, q->max, &s);
             if (rc < 0)
@@ -171,25 +170,20 @@ pk__sock_proc_parse(const char *data, size_t len, unsigned proto, unsigned famil
     return 0;
 }
 
-/* Parses one file in chunks. Returns 0, PK_ENOENT when it does not exist, or an error. */
-static int
-parse_file(const char *path, char *buf, unsigned proto, unsigned family, const struct pk__sockq *q,
-           struct pk_sock_list *out)
+int
+pk__sock_proc_read(pk__read_fn rd, void *ctx, char *buf, size_t chunk, unsigned proto,
+                   unsigned family, const struct pk__sockq *q, struct pk_sock_list *out)
 {
-    int rc = 0;
     size_t have = 0;
     bool skipping = false; /* inside an over-long line */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? PK_ENOENT : -errno;
+    if (chunk <= PK__PROC_LINE_MAX)
+        return PK_EINVAL;
     for (;;) {
-        ssize_t n = read(fd, buf + have, CHUNK - have);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            goto out;
-        }
+        ssize_t n = rd(ctx, buf + have, chunk - have);
+        if (n < 0)
+            return (int)n;
+        if ((size_t)n > chunk - have)
+            return PK_EIO;
         size_t end = have + (size_t)n;
         char *last = memrchr(buf, '\n', end);
         size_t upto = last ? (size_t)(last - buf) + 1 : (n == 0 ? end : 0);
@@ -201,14 +195,14 @@ parse_file(const char *path, char *buf, unsigned proto, unsigned family, const s
             skipping = false;
         }
         if (upto > start) {
-            rc = pk__sock_proc_parse(buf + start, upto - start, proto, family, q, out);
+            int rc = pk__sock_proc_parse(buf + start, upto - start, proto, family, q, out);
             if (rc < 0)
-                goto out;
+                return rc;
         }
         if (n == 0)
-            break;
+            return 0;
         have = end - upto;
-        if (have == CHUNK) {
+        if (have == chunk) {
             /* A line longer than the whole chunk: no socket line is that long. */
             have = 0;
             skipping = true;
@@ -216,7 +210,28 @@ parse_file(const char *path, char *buf, unsigned proto, unsigned family, const s
             memmove(buf, buf + upto, have);
         }
     }
-out:
+}
+
+/* Reads from the file descriptor *ctx, again after a signal. */
+static ssize_t
+read_file(void *ctx, char *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = read(*(int *)ctx, buf, len);
+        if (n >= 0 || errno != EINTR)
+            return n < 0 ? -errno : n;
+    }
+}
+
+/* Parses one file in chunks. Returns 0, PK_ENOENT when it does not exist, or an error. */
+static int
+parse_file(const char *path, char *buf, unsigned proto, unsigned family, const struct pk__sockq *q,
+           struct pk_sock_list *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? PK_ENOENT : -errno;
+    int rc = pk__sock_proc_read(read_file, &fd, buf, CHUNK, proto, family, q, out);
     close(fd);
     return rc;
 }

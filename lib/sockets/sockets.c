@@ -12,28 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "portkit/error.h"
 #include "portkit/registry.h"
 #include "sock_int.h"
 
-/* Appends one socket, doubling the array as needed, up to max entries. */
+/* Appends one socket, up to max entries. */
 int
 pk__sock_push(struct pk_sock_list *l, size_t max, const struct pk_sock *s)
 {
-    if (l->n >= max)
-        return PK_ENOBUFS;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        if (cap > max)
-            cap = max;
-        struct pk_sock *p = realloc(l->socks, cap * sizeof(*p));
-        if (!p)
-            return PK_ENOMEM;
-        l->socks = p;
-        l->cap = cap;
-    }
-    l->socks[l->n++] = *s;
-    return 0;
+    return pk__push(&l->socks, &l->n, &l->cap, s, sizeof(*s), max);
 }
 
 int

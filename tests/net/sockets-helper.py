@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Opens the sockets tests/net/sockets.test looks at, all on loopback or the wildcard address,
 all on port 0, then writes their ports as JSON to argv[1] and waits until stdin closes.
-A forked worker shares one listener; the process names itself with an escape sequence."""
+A forked worker shares one listener; the process names itself with an escape sequence.
+As root it also holds a listener made by nobody (uid 65534) and passed to it ("passed"):
+the socket's user is not its holder's."""
 import json
 import os
 import socket
@@ -19,6 +21,28 @@ def bound(fam, typ, addr, v6only=None, reuseport=False, port=0):
     if typ == socket.SOCK_STREAM:
         s.listen(16)
     return s
+
+
+def passed_by_nobody(keep):
+    """A child turns into nobody, opens a listener and hands it over (SCM_RIGHTS); returns
+    its port."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        a.close()
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+        s = bound(socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1")
+        socket.send_fds(b, [b"x"], [s.fileno()])
+        os._exit(0)
+    b.close()
+    _, fds, _, _ = socket.recv_fds(a, 1, 1)
+    os.waitpid(pid, 0)
+    a.close()
+    s = socket.socket(fileno=fds[0])
+    keep.append(s)
+    return s.getsockname()[1]
 
 
 def main():
@@ -46,6 +70,8 @@ def main():
         keep += [d, o]
     except OSError:
         pass
+    if os.geteuid() == 0:
+        out["passed"] = passed_by_nobody(keep)
     rfd, wfd = os.pipe()
     worker = os.fork()
     if worker == 0:

@@ -20,12 +20,17 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <unistd.h>
 
 #include "portkit/error.h"
 #include "portkit/registry.h"
 #include "portkit/sockets.h"
+#include "own_int.h"
 #include "sock_int.h"
+#include "sock_helpers.h"
 
 static const char tcp4_text[] =
     "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
@@ -133,34 +138,6 @@ test_proc_parse_v6(void **state)
     pk_sock_list_free(&l);
 }
 
-/* Writes len bytes to dir/rel. */
-static void
-put_bytes(const char *dir, const char *rel, const char *data, size_t len)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
-/* Writes text to dir/rel. */
-static void
-put_file(const char *dir, const char *rel, const char *text)
-{
-    put_bytes(dir, rel, text, strlen(text));
-}
-
-/* Removes a scratch directory. */
-static void
-rm_rf(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-}
-
 /* The /proc/net fallback on files under a fake procroot. */
 static void
 test_proc_fallback_files(void **state)
@@ -233,48 +210,6 @@ test_proc_fallback_files(void **state)
     rm_rf(dir);
 }
 
-/* Opens a socket bound to port 0 on addr (IPv4 or IPv6 text). Returns the fd, its port. */
-static int
-open_bound(int type, const char *addr, int v6only, unsigned *port)
-{
-    struct sockaddr_storage ss = {0};
-    socklen_t len;
-    int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
-    int fd = socket(fam, type | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (fam == AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        inet_pton(AF_INET6, addr, &s6->sin6_addr);
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
-        len = sizeof(*s6);
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        inet_pton(AF_INET, addr, &s4->sin_addr);
-        len = sizeof(*s4);
-    }
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || (type == SOCK_STREAM && listen(fd, 8) < 0)) {
-        close(fd);
-        return -1;
-    }
-    len = sizeof(ss);
-    getsockname(fd, (struct sockaddr *)&ss, &len);
-    *port = ntohs(fam == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                  : ((struct sockaddr_in *)&ss)->sin_port);
-    return fd;
-}
-
-/* The inode of an open descriptor. */
-static uint64_t
-inode_of(int fd)
-{
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    return st.st_ino;
-}
-
 /* Finds the socket with inode ino in l, or NULL. */
 static const struct pk_sock *
 find_inode(const struct pk_sock_list *l, uint64_t ino)
@@ -302,7 +237,7 @@ static void
 test_own_sockets_both_sources(void **state)
 {
     (void)state;
-    unsigned tport, uport;
+    unsigned tport = 0, uport = 0;
     int t = open_bound(SOCK_STREAM, "127.0.0.1", 0, &tport);
     int u = open_bound(SOCK_DGRAM, "127.0.0.1", 0, &uport);
     assert_true(t >= 0 && u >= 0);
@@ -385,167 +320,6 @@ test_dual_stack(void **state)
     close(only);
 }
 
-/* The real /proc: this process and a forked child share one listener. */
-static void
-test_owners_real(void **state)
-{
-    (void)state;
-    unsigned port;
-    int t = open_bound(SOCK_STREAM, "127.0.0.1", 0, &port);
-    assert_true(t >= 0);
-    uint64_t ino = inode_of(t);
-    int pipefd[2];
-    assert_int_equal(pipe(pipefd), 0);
-    pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        char c;
-        close(pipefd[1]);
-        alarm(60); /* never outlive a stuck test */
-        (void)!read(pipefd[0], &c, 1);
-        _exit(0);
-    }
-    close(pipefd[0]);
-
-    struct pk_owners o;
-    for (int full = 0; full < 2; full++) {
-        assert_int_equal(pk_owners_find(NULL, &ino, 1, full ? PK_OWN_FULL : 0, &o), 0);
-        size_t first, n = pk_owners_of(&o, ino, &first);
-        assert_int_equal(n, 2);
-        bool self = false, kid = false;
-        for (size_t i = 0; i < n; i++) {
-            const struct pk_proc_info *p = &o.procs[o.refs[first + i].proc];
-            assert_int_equal(o.refs[first + i].fd, t);
-            self |= p->pid == getpid();
-            kid |= p->pid == child;
-            assert_true(p->uid_known);
-            assert_int_equal(p->uid, geteuid());
-            assert_string_equal(p->comm, "test_sockets");
-            assert_non_null(strstr(p->cmdline, "test_sockets"));
-            assert_true(p->user[0] != '\0');
-        }
-        assert_true(self && kid);
-        pk_owners_free(&o);
-    }
-    /* Nothing wanted: nothing read. */
-    assert_int_equal(pk_owners_find(NULL, &ino, 0, 0, &o), 0);
-    assert_int_equal(o.nrefs, 0);
-    assert_int_equal(o.fds_read, 0);
-    pk_owners_free(&o);
-
-    close(pipefd[1]);
-    int st;
-    assert_int_equal(waitpid(child, &st, 0), child);
-    close(t);
-}
-
-/* A table large enough to be walked by number, with a wanted socket far past a gap. */
-static void
-test_owners_sparse(void **state)
-{
-    (void)state;
-    struct rlimit rl;
-    enum { N = 200 };
-    int fds[N];
-    unsigned port;
-    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
-    if (rl.rlim_cur < N + 600) {
-        print_message("RLIMIT_NOFILE %lu: sparse-table check skipped\n",
-                      (unsigned long)rl.rlim_cur);
-        return;
-    }
-    int high = rl.rlim_cur > 3001 ? 3000 : (int)rl.rlim_cur - 1;
-    for (int i = 0; i < N; i++)
-        fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    int t = open_bound(SOCK_STREAM, "127.0.0.1", 0, &port);
-    assert_true(t >= 0);
-    assert_int_equal(dup2(t, high), high);
-    close(t);
-    uint64_t ino = inode_of(high);
-    struct pk_owners o;
-    assert_int_equal(pk_owners_find(NULL, &ino, 1, 0, &o), 0);
-    size_t first;
-    assert_int_equal(pk_owners_of(&o, ino, &first), 1);
-    assert_int_equal(o.procs[o.refs[first].proc].pid, getpid());
-    assert_int_equal(o.refs[first].fd, high);
-    pk_owners_free(&o);
-    close(high);
-    for (int i = 0; i < N; i++)
-        close(fds[i]);
-}
-
-/* A fake /proc: a process in a docker container, one in a systemd unit, one unrelated. */
-static void
-test_owners_fake_proc(void **state)
-{
-    (void)state;
-    char dir[] = "/tmp/pk-own-XXXXXX";
-    char p[512];
-    size_t first;
-    assert_non_null(mkdtemp(dir));
-    static const char *const mk[] = {"100", "100/fd", "200", "200/fd", "300", "300/fd", "self"};
-    for (size_t i = 0; i < sizeof(mk) / sizeof(mk[0]); i++) {
-        snprintf(p, sizeof(p), "%s/%s", dir, mk[i]);
-        assert_int_equal(mkdir(p, 0755), 0);
-    }
-    static const struct {
-        const char *path, *target;
-    } links[] = {{"100/fd/0", "/dev/null"},       {"100/fd/3", "socket:[5001]"},
-                 {"100/fd/7", "socket:[5002]"},   {"200/fd/3", "socket:[5003]"},
-                 {"200/fd/4", "socket:[5001]"},   {"300/fd/3", "socket:[9]"},
-                 {"300/fd/700", "socket:[5004]"}, {"300/fd/5", "pipe:[5001]"}};
-    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-        snprintf(p, sizeof(p), "%s/%s", dir, links[i].path);
-        assert_int_equal(symlink(links[i].target, p), 0);
-    }
-    put_file(dir, "100/comm", "ngin\x1b[31mx\n");
-    static const char argv100[] = "nginx: master\0-g\0daemon off;\0";
-    put_bytes(dir, "100/cmdline", argv100, sizeof(argv100) - 1);
-    put_file(dir, "100/status", "Name:\tnginx\nUid:\t0\t0\t0\t0\nGid:\t0\n");
-    put_file(dir, "100/cgroup",
-             "0::/system.slice/docker-"
-             "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n");
-    put_file(dir, "200/comm", "sshd\n");
-    put_file(dir, "200/cmdline", "");
-    put_file(dir, "200/status", "Name:\tsshd\nUid:\t4000000\t4000000\t0\t0\n");
-    put_file(dir, "200/cgroup",
-             "1:name=systemd:/system.slice/ssh.service\n0::/system.slice/ssh.service\n");
-
-    uint64_t want[] = {5003, 5001, 5002, 5001, 0, 77, 5004};
-    struct pk_owners o;
-    assert_int_equal(pk_owners_find(dir, want, 7, 0, &o), 0);
-    assert_int_equal(o.nprocs, 3);
-    assert_int_equal(pk_owners_of(&o, 5004, &first), 1); /* past the first pass */
-    assert_int_equal(o.procs[o.refs[first].proc].pid, 300);
-    assert_int_equal(o.refs[first].fd, 700);
-    size_t n = pk_owners_of(&o, 5001, &first);
-    assert_int_equal(n, 2);
-    const struct pk_proc_info *a = &o.procs[o.refs[first].proc];
-    const struct pk_proc_info *b = &o.procs[o.refs[first + 1].proc];
-    assert_int_equal(a->pid, 100);
-    assert_int_equal(b->pid, 200);
-    assert_int_equal(o.refs[first].fd, 3);
-    assert_int_equal(o.refs[first + 1].fd, 4);
-    assert_string_equal(a->comm, "ngin\x1b[31mx"); /* raw: the CLI escapes */
-    assert_string_equal(a->cmdline, "nginx: master -g daemon off;");
-    assert_string_equal(a->user, "root");
-    assert_string_equal(a->container,
-                        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-    assert_string_equal(a->unit, "");
-    assert_string_equal(b->unit, "ssh.service");
-    assert_string_equal(b->container, "");
-    assert_string_equal(b->user, "4000000"); /* no passwd entry: the number */
-    assert_string_equal(b->cmdline, "");
-    assert_int_equal(pk_owners_of(&o, 5002, &first), 1);
-    assert_int_equal(pk_owners_of(&o, 5003, &first), 1);
-    assert_int_equal(pk_owners_of(&o, 77, &first), 0);
-    assert_int_equal(pk_owners_of(&o, 9, &first), 0);
-    pk_owners_free(&o);
-
-    assert_true(pk_owners_find("/nonexistent-procroot", want, 7, 0, &o) < 0);
-    rm_rf(dir);
-}
-
 /* State names, mapped addresses, and bad namespace specs. */
 static void
 test_names_and_netns(void **state)
@@ -569,15 +343,322 @@ test_names_and_netns(void **state)
     assert_int_equal(pk_netns_enter("999999999", "/nonexistent-procroot"), PK_ENOENT);
 }
 
+/* The /proc/PID parsers on what processes can write into their own names and files. */
+static void
+test_proc_pid_parsers(void **state)
+{
+    (void)state;
+    uint64_t ino = 0;
+    assert_true(pk__fd_link_inode("socket:[123]", 12, &ino));
+    assert_int_equal(ino, 123);
+    assert_true(pk__fd_link_inode("socket:[18446744073709551615]", 29, &ino));
+    assert_true(ino == UINT64_MAX);
+    assert_false(pk__fd_link_inode("socket:[18446744073709551616]", 29, &ino));
+    assert_false(pk__fd_link_inode("socket:[]", 9, &ino));
+    assert_false(pk__fd_link_inode("socket:[1x]", 11, &ino));
+    assert_false(pk__fd_link_inode("pipe:[123]", 10, &ino));
+    assert_false(pk__fd_link_inode("socket:[123]", 11, &ino)); /* length, not the NUL */
+
+    uint32_t uid = 7;
+    static const char status[] = "Name:\tx\nUmask:\t0022\nUid:\t1000\t33\t33\t33\nGid:\t0\n";
+    assert_true(pk__status_euid(status, strlen(status), &uid));
+    assert_int_equal(uid, 33);
+    assert_false(pk__status_euid("Uid:\t1\n", 7, &uid));              /* one number */
+    assert_false(pk__status_euid("Uid:\t1\t4294967296\n", 18, &uid)); /* too large */
+    assert_false(pk__status_euid("Name:\tUid:\t1\t2\n", 15, &uid));   /* not a line */
+    assert_false(pk__status_euid("Uid:\t1\t2", 6, &uid));             /* cut short */
+
+    struct pk_proc_info pi;
+    static const char cg[] = "1:name=systemd:/system.slice/a.service\n0::/system.slice/b.service\n";
+    pk__cgroup_parse(cg, strlen(cg), &pi);
+    assert_string_equal(pi.unit, "b.service"); /* the unified line wins */
+    pk__cgroup_parse(cg, 39, &pi);             /* only the first line */
+    assert_string_equal(pi.unit, "a.service");
+    static const char lxc[] = "0::/lxc.payload.web/system.slice/nginx.service\n";
+    pk__cgroup_parse(lxc, strlen(lxc), &pi);
+    assert_string_equal(pi.container, "web");
+    assert_string_equal(pi.unit, "");
+    pk__cgroup_parse("", 0, &pi);
+    assert_string_equal(pi.unit, "");
+
+    char comm[8], cmd[16];
+    pk__comm_parse("nginx\nxx", 8, comm, sizeof(comm));
+    assert_string_equal(comm, "nginx");
+    pk__comm_parse("0123456789", 10, comm, sizeof(comm));
+    assert_string_equal(comm, "0123456");
+    assert_int_equal(pk__cmdline_parse("a\0b c\0\0", 7, cmd, sizeof(cmd)), 5);
+    assert_string_equal(cmd, "a b c");
+    assert_int_equal(pk__cmdline_parse("0123456789abcdefgh", 18, cmd, sizeof(cmd)), 15);
+
+    char st = 0;
+    uint64_t start = 0;
+    static const char stat[] = "42 (a) (b) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+                               "987654 1000 10 18446744073709551615 1 1\n";
+    assert_true(pk__stat_parse(stat, strlen(stat), &st, &start));
+    assert_int_equal(st, 'S');
+    assert_int_equal(start, 987654);
+    assert_false(pk__stat_parse(stat, 60, &st, &start)); /* cut before field 22 */
+    assert_false(pk__stat_parse("42 (a) S 1 2", 12, &st, &start));
+}
+
+/* Appends a netlink message of type with payload len bytes to buf at *off. */
+static void
+nl_put(char *buf, size_t *off, uint16_t type, uint32_t seq, const void *payload, size_t len)
+{
+    struct nlmsghdr h = {
+        .nlmsg_len = (uint32_t)NLMSG_LENGTH(len), .nlmsg_type = type, .nlmsg_seq = seq};
+    memcpy(buf + *off, &h, sizeof(h));
+    memcpy(buf + *off + NLMSG_HDRLEN, payload, len);
+    *off += NLMSG_ALIGN(h.nlmsg_len);
+}
+
+/* The sock_diag reply walker and message decoder on replies made up here. */
+static void
+test_diag_decode(void **state)
+{
+    (void)state;
+    static char buf[4096] __attribute__((aligned(8)));
+    struct pk__sockq q = all_query();
+    struct pk_sock_list l = {0};
+    struct {
+        struct inet_diag_msg m;
+        struct nlattr a;
+        uint8_t v6only;
+        uint8_t pad[3];
+    } msg = {0};
+    size_t off = 0;
+    msg.m.idiag_family = AF_INET6;
+    msg.m.idiag_state = PK_SS_LISTEN;
+    msg.m.id.idiag_sport = htons(8080);
+    msg.m.idiag_uid = 1000;
+    msg.m.idiag_inode = 4242;
+    msg.a.nla_type = INET_DIAG_SKV6ONLY;
+    msg.a.nla_len = NLA_HDRLEN + 1;
+    msg.v6only = 1;
+    nl_put(buf, &off, SOCK_DIAG_BY_FAMILY, 7, &msg, sizeof(msg));
+    nl_put(buf, &off, SOCK_DIAG_BY_FAMILY, 8, &msg, sizeof(msg)); /* another request's */
+    msg.m.idiag_family = 99;                                      /* no such family */
+    nl_put(buf, &off, SOCK_DIAG_BY_FAMILY, 7, &msg, sizeof(msg));
+    assert_int_equal(pk__diag_reply(buf, off, 7, PK_TCP, &q, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.socks[0].family, 6);
+    assert_int_equal(l.socks[0].local_port, 8080);
+    assert_int_equal(l.socks[0].inode, 4242);
+    assert_int_equal(l.socks[0].v6only, 1);
+    int done = 0;
+    nl_put(buf, &off, NLMSG_DONE, 7, &done, sizeof(done));
+    assert_int_equal(pk__diag_reply(buf, off, 7, PK_TCP, &q, &l), 1);
+    pk_sock_list_free(&l);
+    /* An attribute running past the message is not read. */
+    msg.m.idiag_family = AF_INET6;
+    msg.a.nla_len = 200;
+    off = 0;
+    nl_put(buf, &off, SOCK_DIAG_BY_FAMILY, 7, &msg, sizeof(msg));
+    assert_int_equal(pk__diag_reply(buf, off, 7, PK_TCP, &q, &l), 0);
+    assert_int_equal(l.socks[0].v6only, -1);
+    pk_sock_list_free(&l);
+    /* Errors: the kernel's, a malformed one, and a message longer than the reply. */
+    struct nlmsgerr e = {.error = -EACCES};
+    off = 0;
+    nl_put(buf, &off, NLMSG_ERROR, 7, &e, sizeof(e));
+    assert_int_equal(pk__diag_reply(buf, off, 7, PK_TCP, &q, &l), PK_EACCES);
+    e.error = 5;
+    off = 0;
+    nl_put(buf, &off, NLMSG_ERROR, 7, &e, sizeof(e));
+    assert_int_equal(pk__diag_reply(buf, off, 7, PK_TCP, &q, &l), PK_EBADMSG);
+    off = 0;
+    nl_put(buf, &off, SOCK_DIAG_BY_FAMILY, 7, &msg, sizeof(msg));
+    assert_int_equal(pk__diag_reply(buf, off - 8, 7, PK_TCP, &q, &l), PK_EBADMSG);
+    assert_false(pk__diag_decode(buf, 20, PK_TCP, &l.socks[0]));
+    pk_sock_list_free(&l);
+}
+
+/* Feeds a test's text in reads of 1 to 7 bytes. */
+struct trickle {
+    const char *text;
+    size_t len, off, step;
+};
+
+/* A read of the next few bytes. */
+static ssize_t
+trickle_read(void *ctx, char *buf, size_t len)
+{
+    struct trickle *t = ctx;
+    size_t n = t->step++ % 7 + 1;
+    if (n > len)
+        n = len;
+    if (n > t->len - t->off)
+        n = t->len - t->off;
+    memcpy(buf, t->text + t->off, n);
+    t->off += n;
+    return (ssize_t)n;
+}
+
+/* The chunked reader gives what the whole-buffer parser gives, whatever the chunk and read
+ * sizes, and skips a line longer than a chunk. */
+static void
+test_proc_chunks(void **state)
+{
+    (void)state;
+    struct pk__sockq q = all_query();
+    struct pk_sock_list whole = {0}, l = {0};
+    assert_int_equal(pk__sock_proc_parse(tcp4_text, strlen(tcp4_text), PK_TCP, 4, &q, &whole), 0);
+    static char buf[2048];
+    for (size_t chunk = PK__PROC_LINE_MAX + 1; chunk <= sizeof(buf); chunk += 341) {
+        struct trickle t = {tcp4_text, strlen(tcp4_text), 0, chunk};
+        assert_int_equal(pk__sock_proc_read(trickle_read, &t, buf, chunk, PK_TCP, 4, &q, &l), 0);
+        assert_int_equal(l.n, whole.n);
+        assert_memory_equal(l.socks, whole.socks, l.n * sizeof(*l.socks));
+        pk_sock_list_free(&l);
+    }
+    assert_int_equal(pk__sock_proc_read(trickle_read, NULL, buf, 100, PK_TCP, 4, &q, &l),
+                     PK_EINVAL);
+    char *text = malloc(4096);
+    assert_non_null(text);
+    memset(text, 'x', 3000);
+    strcpy(text + 3000, "\n"
+                        "   0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 "
+                        "00000000     0        0 77 1\n");
+    struct trickle t = {text, strlen(text), 0, 0};
+    assert_int_equal(pk__sock_proc_read(trickle_read, &t, buf, 1100, PK_TCP, 4, &q, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.socks[0].inode, 77);
+    pk_sock_list_free(&l);
+    pk_sock_list_free(&whole);
+    free(text);
+}
+
+/* SO_REUSEPORT groups of a list of 60,000 UDP sockets: sizes and first members, with
+ * connected sockets in no group. (Quadratic grouping took seconds here.) */
+static void
+test_groups_large(void **state)
+{
+    (void)state;
+    enum { N = 60000 };
+    struct pk_sock_list l = {0};
+    /* Ports 1..N/3; port p has p % 4 + 1 sockets in one group on 127.0.0.1, then an
+     * unconnected one on 127.0.0.2 and a connected one, until N sockets. */
+    for (unsigned port = 1; l.n < N; port++) {
+        struct pk_sock s = {.proto = PK_UDP, .family = 4, .state = PK_SS_CLOSE};
+        s.local[0] = 127;
+        s.local[3] = 1;
+        s.local_port = (uint16_t)port;
+        for (unsigned k = 0; k <= port % 4 && l.n < N; k++)
+            assert_int_equal(pk_sock_list_push(&l, &s), 0);
+        s.local[3] = 2;
+        assert_int_equal(pk_sock_list_push(&l, &s), 0);
+        s.state = PK_SS_ESTABLISHED;
+        assert_int_equal(pk_sock_list_push(&l, &s), 0);
+    }
+    uint32_t *size = malloc(l.n * sizeof(*size)), *id = malloc(l.n * sizeof(*id));
+    assert_non_null(size);
+    assert_non_null(id);
+    assert_int_equal(pk_sock_groups(&l, size, id), 0);
+    for (size_t i = 0; i < l.n;) {
+        const struct pk_sock *s = &l.socks[i];
+        size_t run = 1;
+        while (i + run < l.n && l.socks[i + run].local[3] == 1 && s->local[3] == 1 &&
+               l.socks[i + run].local_port == s->local_port)
+            run++;
+        for (size_t k = 0; k < run; k++) {
+            const struct pk_sock *m = &l.socks[i + k];
+            uint32_t want = pk_sock_is_listener(m) ? (uint32_t)run : 0;
+            if (size[i + k] != want || id[i + k] != i)
+                fail_msg("socket %zu (port %u): group %u of %u, want %u of %zu", i + k,
+                         m->local_port, size[i + k], id[i + k], want, i);
+        }
+        i += run;
+    }
+    pk_sock_list_free(&l);
+    free(size);
+    free(id);
+}
+
+/* Which end of a connection is the service. */
+static void
+test_service_end(void **state)
+{
+    (void)state;
+    struct pk_port_policy pol = {
+        .have_ephemeral = true, .ephemeral_lo = 32768, .ephemeral_hi = 60999};
+    struct pk_portset *ls = calloc(1, sizeof(*ls));
+    assert_non_null(ls);
+    pk_portset_add(ls, PK_TCP, 40031, 40031);
+    struct pk_sock s = {.proto = PK_TCP, .family = 4, .state = PK_SS_ESTABLISHED};
+    /* A client of a local server on a high port: the listener decides. */
+    s.local_port = 32768;
+    s.remote_port = 40031;
+    assert_int_equal(pk_sock_service_end(&s, ls, &pol), PK_END_REMOTE);
+    s.local_port = 40031;
+    s.remote_port = 32768;
+    assert_int_equal(pk_sock_service_end(&s, ls, &pol), PK_END_LOCAL);
+    /* No listener known: the end outside the ephemeral range. */
+    s.local_port = 45000;
+    s.remote_port = 5432;
+    assert_int_equal(pk_sock_service_end(&s, NULL, &pol), PK_END_REMOTE);
+    assert_int_equal(pk_sock_service_end(&s, ls, &pol), PK_END_REMOTE);
+    s.local_port = 8080;
+    s.remote_port = 50000;
+    assert_int_equal(pk_sock_service_end(&s, NULL, &pol), PK_END_LOCAL);
+    /* Both outside (or both inside): the lower port. */
+    s.local_port = 9000;
+    s.remote_port = 443;
+    assert_int_equal(pk_sock_service_end(&s, NULL, &pol), PK_END_REMOTE);
+    /* Without a policy, IANA's dynamic range. */
+    s.local_port = 40000;
+    s.remote_port = 50000;
+    assert_int_equal(pk_sock_service_end(&s, NULL, NULL), PK_END_LOCAL);
+    assert_int_equal(pk_sock_service_end(&s, NULL, &pol), PK_END_LOCAL);
+    /* Listeners are their own service; UDP listens apart from TCP. */
+    s.state = PK_SS_LISTEN;
+    assert_int_equal(pk_sock_service_end(&s, NULL, &pol), PK_END_LOCAL);
+    s.proto = PK_UDP;
+    s.state = PK_SS_ESTABLISHED;
+    s.local_port = 32768;
+    s.remote_port = 40031;
+    assert_int_equal(pk_sock_service_end(&s, ls, &pol), PK_END_LOCAL); /* no UDP listener */
+    struct pk_sock_list l = {0};
+    s.state = PK_SS_CLOSE;
+    s.local_port = 53;
+    assert_int_equal(pk_sock_list_push(&l, &s), 0);
+    pk_sock_listening(&l, ls);
+    assert_true(pk_portset_has(ls, PK_UDP, 53));
+    assert_false(pk_portset_has(ls, PK_TCP, 53));
+    pk_sock_list_free(&l);
+    free(ls);
+}
+
+/* User names: looked up once, and the cache stays within its cap. */
+static void
+test_users(void **state)
+{
+    (void)state;
+    struct pk_users u = {0};
+    assert_string_equal(pk_users_name(&u, 0), "root");
+    assert_string_equal(pk_users_name(&u, 4000000123u), "4000000123");
+    assert_int_equal(u.n, 2);
+    assert_string_equal(pk_users_name(&u, 0), "root");
+    assert_int_equal(u.n, 2);
+    for (uint32_t uid = 3000000000u; uid < 3000000000u + PK_USERS_MAX + 10; uid++) {
+        char want[16];
+        snprintf(want, sizeof(want), "%u", (unsigned)uid);
+        assert_string_equal(pk_users_name(&u, uid), want);
+    }
+    assert_int_equal(u.n, PK_USERS_MAX);
+    pk_users_free(&u);
+    assert_int_equal(u.n, 0);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_proc_parse_v4),       cmocka_unit_test(test_proc_parse_v6),
         cmocka_unit_test(test_proc_fallback_files), cmocka_unit_test(test_own_sockets_both_sources),
-        cmocka_unit_test(test_dual_stack),          cmocka_unit_test(test_owners_real),
-        cmocka_unit_test(test_owners_fake_proc),    cmocka_unit_test(test_owners_sparse),
-        cmocka_unit_test(test_names_and_netns),
+        cmocka_unit_test(test_dual_stack),          cmocka_unit_test(test_names_and_netns),
+        cmocka_unit_test(test_proc_pid_parsers),    cmocka_unit_test(test_diag_decode),
+        cmocka_unit_test(test_proc_chunks),         cmocka_unit_test(test_groups_large),
+        cmocka_unit_test(test_service_end),         cmocka_unit_test(test_users),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

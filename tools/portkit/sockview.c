@@ -71,8 +71,11 @@ int
 sv_finish(struct cli *cli, bool no_owners, struct sockview *v)
 {
     v->order = malloc((v->list.n ? v->list.n : 1) * sizeof(*v->order));
+    v->group = malloc((v->list.n ? v->list.n : 1) * sizeof(*v->group));
+    v->listening = calloc(1, sizeof(*v->listening));
     uint64_t *inodes = malloc((v->list.n ? v->list.n : 1) * sizeof(*inodes));
-    if (!v->order || !inodes) {
+    if (!v->order || !v->group || !v->listening || !inodes ||
+        pk_sock_groups(&v->list, v->group, NULL) < 0) {
         free(inodes);
         cli_err("%s", pk_strerror(PK_ENOMEM));
         return EXIT_RUNTIME;
@@ -82,6 +85,7 @@ sv_finish(struct cli *cli, bool no_owners, struct sockview *v)
         inodes[i] = v->list.socks[i].inode;
     }
     qsort_r(v->order, v->list.n, sizeof(*v->order), cmp_sock, v->list.socks);
+    pk_sock_listening(&v->list, v->listening);
     if (!no_owners && v->list.n) {
         int rc = pk_owners_find(cli->procroot, inodes, v->list.n, 0, &v->owners);
         if (rc < 0)
@@ -120,6 +124,8 @@ sv_free(struct sockview *v)
     pk_sock_list_free(&v->list);
     pk_owners_free(&v->owners);
     free(v->order);
+    free(v->group);
+    free(v->listening);
     memset(v, 0, sizeof(*v));
 }
 
@@ -142,17 +148,26 @@ unknown_reason(const struct sockview *v, const struct pk_sock *s, size_t nowners
         return brief ? "(orphaned)" : "orphaned: closed by its process, the kernel finishes it";
     if (v->owners_err)
         return brief ? "(unreadable /proc)" : "process table unreadable";
-    if (geteuid() != 0 && s->uid != geteuid())
-        return brief ? "(not root)" : "another user's socket: run as root to see its process";
+    if (pk_owners_status(&v->owners, s) == PK_OWNER_DENIED)
+        return brief ? "(permission denied)"
+                     : "permission denied: run as root to see the process holding it";
     return brief ? "(other PID namespace)"
                  : "no process in this PID namespace holds it (another namespace or the kernel)";
+}
+
+/* The port of the service end of s (its local port for a listener). */
+static unsigned
+service_port(struct cli *cli, const struct sockview *v, const struct pk_sock *s)
+{
+    return pk_sock_service_end(s, v->listening, cli_host(cli)) == PK_END_LOCAL ? s->local_port
+                                                                               : s->remote_port;
 }
 
 /* True for a socket that waits for others: a TCP listener or an unconnected UDP socket. */
 static bool
 is_listener(const struct pk_sock *s)
 {
-    return s->state == PK_SS_LISTEN || (s->proto == PK_UDP && s->state == PK_SS_CLOSE);
+    return pk_sock_is_listener(s);
 }
 
 /* "4", "6", or "4+6" for a dual-stack wildcard. */
@@ -347,7 +362,7 @@ tbl_proc(struct table *t, const struct pk_proc_info *p, size_t k)
 
 /* Adds the rows of one socket, or of a group of listeners on one address (n sockets). */
 static void
-add_sock(struct cli *cli, struct table *t, const struct sockview *v, const size_t *idx, size_t n)
+add_sock(struct cli *cli, struct table *t, struct sockview *v, const size_t *idx, size_t n)
 {
     const struct pk_sock *s = &v->list.socks[idx[0]];
     struct pk_buf tmp;
@@ -366,7 +381,7 @@ add_sock(struct cli *cli, struct table *t, const struct sockview *v, const size_
     }
     tbl_set(t, COL_STATE, pk_sock_state_name(s->proto, s->state), false,
             is_listener(s) ? ST_GOOD : ST_NONE);
-    tbl_set(t, COL_SERVICE, sv_service(cli, s->local_port, s->proto), true, ST_NONE);
+    tbl_set(t, COL_SERVICE, sv_service(cli, service_port(cli, v, s), s->proto), true, ST_NONE);
 
     /* The note: warnings first, then the scope of a listener, then how many share it. */
     const char *warn = warning_of(cli, s);
@@ -411,6 +426,9 @@ add_sock(struct cli *cli, struct table *t, const struct sockview *v, const size_
     }
     if (shown == 0) {
         tbl_set(t, COL_PID, "-", false, ST_NONE);
+        /* No process to name: the socket's own user, which the kernel always gives. */
+        if (s->inode)
+            tbl_set(t, COL_USER, pk_users_name(&v->owners.users, s->uid), true, ST_NONE);
         tbl_set(t, COL_COMMAND, unknown_reason(v, s, 0, true), false, ST_DIM);
     }
     if (note[0]) {
@@ -444,7 +462,7 @@ style_sgr(const struct cli *cli, int st)
 }
 
 void
-sv_print(struct cli *cli, const struct sockview *v, bool bare)
+sv_print(struct cli *cli, struct sockview *v, bool bare)
 {
     struct table t = {0};
     pk_buf_init(&t.text, (size_t)UINT32_MAX - 8);
@@ -535,7 +553,7 @@ out:
 /* ---- JSON ---- */
 
 void
-sv_json_sock(struct cli *cli, struct pk_json *j, const struct sockview *v, size_t i)
+sv_json_sock(struct cli *cli, struct pk_json *j, struct sockview *v, size_t i)
 {
     const struct pk_sock *s = &v->list.socks[i];
     char a[64];
@@ -554,6 +572,8 @@ sv_json_sock(struct cli *cli, struct pk_json *j, const struct sockview *v, size_
     if (is_listener(s))
         pk_json_key_str(j, "scope", scope ? (scope[0] == 'a' ? "all" : "loopback") : "address");
     pk_json_key_int(j, "uid", s->uid);
+    if (s->inode)
+        pk_json_key_str(j, "user", pk_users_name(&v->owners.users, s->uid));
     pk_json_key_int(j, "inode", (long long)s->inode);
     size_t first = 0, cnt = s->inode ? pk_owners_of(&v->owners, s->inode, &first) : 0;
     pk_json_key(j, "processes");
@@ -580,8 +600,10 @@ sv_json_sock(struct cli *cli, struct pk_json *j, const struct sockview *v, size_
     const char *why = unknown_reason(v, s, cnt, false);
     if (why)
         pk_json_key_str(j, "owner_unknown", why);
+    unsigned sport = service_port(cli, v, s);
+    pk_json_key_int(j, "service_port", sport);
     pk_json_key(j, "service");
-    const char *svc = sv_service(cli, s->local_port, s->proto);
+    const char *svc = sv_service(cli, sport, s->proto);
     if (svc)
         pk_json_val_str(j, svc);
     else
@@ -589,23 +611,13 @@ sv_json_sock(struct cli *cli, struct pk_json *j, const struct sockview *v, size_
     const char *warn = warning_of(cli, s);
     if (warn)
         pk_json_key_str(j, "warning", warn);
-    if (is_listener(s)) {
-        /* Sockets sharing this protocol, address and port (an SO_REUSEPORT group). */
-        size_t group = 0;
-        for (size_t k = 0; k < v->list.n; k++) {
-            const struct pk_sock *o = &v->list.socks[k];
-            if (is_listener(o) && o->proto == s->proto && o->family == s->family &&
-                o->local_port == s->local_port && memcmp(o->local, s->local, 16) == 0)
-                group++;
-        }
-        if (group > 1)
-            pk_json_key_int(j, "reuseport_group", (long long)group);
-    }
+    if (v->group[i] > 1) /* sockets sharing protocol, address and port: SO_REUSEPORT */
+        pk_json_key_int(j, "reuseport_group", (long long)v->group[i]);
     pk_json_obj_end(j);
 }
 
 void
-sv_json_lines(struct cli *cli, const struct sockview *v)
+sv_json_lines(struct cli *cli, struct sockview *v)
 {
     struct pk_json j;
     for (size_t i = 0; i < v->list.n; i++) {

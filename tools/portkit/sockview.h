@@ -12,9 +12,11 @@
 struct sockview {
     struct pk_sock_list list;
     struct pk_owners owners;
-    int owners_err; /* why owners could not be read, or 0 */
-    size_t *order;  /* list.socks indexes in display order */
-    bool peer;      /* show the remote end */
+    int owners_err;  /* why owners could not be read, or 0 */
+    size_t *order;   /* list.socks indexes in display order */
+    uint32_t *group; /* per socket: the size of its SO_REUSEPORT group (pk_sock_groups) */
+    struct pk_portset *listening; /* the ports listened on, for pk_sock_service_end() */
+    bool peer;                    /* show the remote end */
 };
 
 /*
@@ -35,13 +37,13 @@ bool sv_fake_host(const struct cli *cli);
 void sv_free(struct sockview *v);
 
 /* Appends v as a table (with a header line unless bare) to cli->out. */
-void sv_print(struct cli *cli, const struct sockview *v, bool bare);
+void sv_print(struct cli *cli, struct sockview *v, bool bare);
 
 /* Appends v as JSON lines, one object per socket. */
-void sv_json_lines(struct cli *cli, const struct sockview *v);
+void sv_json_lines(struct cli *cli, struct sockview *v);
 
 /* Writes socket i of v as a JSON object to j (a value position: top level or in an array). */
-void sv_json_sock(struct cli *cli, struct pk_json *j, const struct sockview *v, size_t i);
+void sv_json_sock(struct cli *cli, struct pk_json *j, struct sockview *v, size_t i);
 
 /* Returns the registry's service name for port/proto, or NULL when nothing is assigned. */
 const char *sv_service(const struct cli *cli, unsigned port, unsigned proto);
