@@ -75,9 +75,8 @@ pk__ingest_proto(const char *s, size_t n)
     return p && strncmp(s, pk_proto_name(p), n) == 0 ? p : 0;
 }
 
-/* True for "", "YYYY", "YYYY-MM" and "YYYY-MM-DD", the forms of IANA's dates. */
-static bool
-date_ok(const char *s)
+bool
+pk__ingest_date_ok(const char *s)
 {
     static const char form[] = "dddd-dd-dd";
     size_t n = strlen(s);
@@ -123,10 +122,11 @@ pk__ingest_fill(struct pk__build_rec *r, const char *port, const char *proto, ch
         snprintf(why, cap, "a record needs a service name or a port");
         return false;
     }
-    if (!date_ok(r->str[PK__S_REGISTERED]) || !date_ok(r->str[PK__S_MODIFIED])) {
+    if (!pk__ingest_date_ok(r->str[PK__S_REGISTERED]) ||
+        !pk__ingest_date_ok(r->str[PK__S_MODIFIED])) {
         snprintf(why, cap, "a date is not YYYY, YYYY-MM or YYYY-MM-DD: '%.16s'",
-                 date_ok(r->str[PK__S_REGISTERED]) ? r->str[PK__S_MODIFIED]
-                                                   : r->str[PK__S_REGISTERED]);
+                 pk__ingest_date_ok(r->str[PK__S_REGISTERED]) ? r->str[PK__S_MODIFIED]
+                                                              : r->str[PK__S_REGISTERED]);
         return false;
     }
     r->status = pk__ingest_status(r->str[PK__S_SERVICE], r->str[PK__S_DESCRIPTION]);

@@ -42,6 +42,9 @@ unsigned pk__ingest_status(const char *service, const char *desc);
  */
 bool pk__ingest_text_ok(const char *s, const char *allow);
 
+/* True for "", "YYYY", "YYYY-MM" and "YYYY-MM-DD", the forms of IANA's dates. */
+bool pk__ingest_date_ok(const char *s);
+
 /* Parses a decimal port (no sign, no leading zeros) in s..e. Returns it, or -1. */
 long pk__ingest_port(const char *s, const char *e);
 

@@ -324,8 +324,9 @@ on_end(void *ud, const char *name)
             stop(x, PK_EBADMSG, "a reference's text is too long");
         xref_end(x);
     } else if (k == K_UPDATED) {
-        if (x->xtext.len < sizeof(x->regdate))
-            snprintf(x->regdate, sizeof(x->regdate), "%s", x->xtext.data ? x->xtext.data : "");
+        /* IANA's date of the registry, when it is one. */
+        if (x->xtext.len < sizeof(x->regdate) && x->xtext.data && pk__ingest_date_ok(x->xtext.data))
+            snprintf(x->regdate, sizeof(x->regdate), "%s", x->xtext.data);
     } else if (k == K_PERSON) {
         struct person pe = {arena_trimmed(x, &x->pid), 0};
         pe.name = arena_trimmed(x, x->pname.len ? &x->pname : &x->porg);

@@ -248,6 +248,22 @@ test_xml(void **state)
     free(buf);
 }
 
+/* An <updated> that is not a date is not taken for IANA's date: the records' newest is. */
+static void
+test_xml_updated(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "<registry xmlns=\"http://www.iana.org/assignments\" id=\"service-names-port-numbers\">"
+        "<updated>next Tuesday</updated><record date=\"2020-05-01\" updated=\"2021-06\">"
+        "<name>a</name><protocol>tcp</protocol><description>A</description><number>1</number>"
+        "</record></registry>";
+    struct pk__source s;
+    assert_int_equal(pk__xml_read(doc, sizeof(doc) - 1, on_err, NULL, &s), 0);
+    assert_string_equal(s.date, "2021-06");
+    pk__source_free(&s);
+}
+
 /* What the readers give builds a registry that verifies and keeps the built-in notes. */
 static void
 test_build(void **state)
@@ -292,10 +308,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_prestate(test_csv, crlf),   cmocka_unit_test_prestate(test_csv, lf),
-        cmocka_unit_test_prestate(test_csv, bom),    cmocka_unit_test(test_bad_files),
-        cmocka_unit_test(test_csv_limits),           cmocka_unit_test_prestate(test_xml, xml),
-        cmocka_unit_test_prestate(test_xml, latin1), cmocka_unit_test(test_build),
+        cmocka_unit_test_prestate(test_csv, crlf),
+        cmocka_unit_test_prestate(test_csv, lf),
+        cmocka_unit_test_prestate(test_csv, bom),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_csv_limits),
+        cmocka_unit_test_prestate(test_xml, xml),
+        cmocka_unit_test_prestate(test_xml, latin1),
+        cmocka_unit_test(test_xml_updated),
+        cmocka_unit_test(test_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
