@@ -347,6 +347,11 @@ int
 web_start(const struct web_config *cfg, const int *fds, size_t nfds, struct web_server **out,
           char *err, size_t errlen)
 {
+    if (web_mhd_open(err, errlen) < 0) {
+        for (size_t i = 0; i < nfds; i++)
+            close(fds[i]);
+        return PK_EINVAL;
+    }
     struct web_server *s = calloc(1, sizeof(*s));
     pthread_condattr_t ca;
     int rc = PK_ENOMEM;

@@ -91,6 +91,9 @@ const struct web_asset *web_asset_find(const struct web_asset *t, const char *na
 
 struct web_cache;
 
+/* Opens libmicrohttpd (web/mhd.c); 0, or -1 with a message in err. */
+int web_mhd_open(char *err, size_t errlen);
+
 int web_cache_new(size_t max_entries, size_t max_bytes, struct web_cache **out);
 void web_cache_free(struct web_cache *c);
 
