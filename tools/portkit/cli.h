@@ -188,6 +188,5 @@ const char *cli_c(const struct cli *cli, const char *sgr);
 #define C_CYAN "36"
 #define C_RESET "0"
 const char *cli_bad_option(char **argv, int ind);
-int here_section(struct cli *cli, unsigned port, unsigned protos, struct pk_json *j);
 
 #endif
