@@ -115,6 +115,19 @@ PK_API size_t pk_out_socket_html(const struct pk_out *o, struct pk_sockview *v, 
 /* Appends v as an HTML <table class="sockets"> with a header row. */
 PK_API void pk_out_sockview_html(const struct pk_out *o, struct pk_sockview *v);
 
+/* ---- the port page's "here" section ---- */
+
+/*
+ * The "here" section of the page of port: v holds the listeners on the port now, or err < 0
+ * says why the socket table could not be read. JSON writes the page members "here" (an
+ * array of sockets; null on error) and "here_error" (on error), for a page's extra hook;
+ * text a line under the page ("here: listening on this host now") and the table, indented;
+ * HTML a <section class="here">. The text form returns 0 or a pk_table error.
+ */
+PK_API void pk_out_here_json(const struct pk_out *o, struct pk_sockview *v, int err);
+PK_API int pk_out_here_text(const struct pk_out *o, struct pk_sockview *v, unsigned port, int err);
+PK_API void pk_out_here_html(const struct pk_out *o, struct pk_sockview *v, unsigned port, int err);
+
 /* ---- portkit free ---- */
 
 /* Writes a port picked for a new service (protocols protos) as a JSON object: port,

@@ -392,3 +392,15 @@ pk_out_sockview_json(const struct pk_out *o, struct pk_sockview *v)
     pk_json_init(&j, o->b);
     pk__out_sockview(&j, o, v);
 }
+
+void
+pk_out_here_json(const struct pk_out *o, struct pk_sockview *v, int err)
+{
+    if (err < 0) {
+        PUT(o->b, "\"here\":null,\"here_error\":");
+        pk_buf_json_str(o->b, pk_strerror(err));
+        return;
+    }
+    PUT(o->b, "\"here\":");
+    pk_out_sockview_json(o, v);
+}

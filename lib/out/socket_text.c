@@ -350,3 +350,41 @@ pk_out_sockview_html(const struct pk_out *o, struct pk_sockview *v)
         pos = pk_out_socket_html(o, v, pos);
     pk_buf_puts(b, "</table>\n");
 }
+
+/* ---- the port page's "here" section ---- */
+
+int
+pk_out_here_text(const struct pk_out *o, struct pk_sockview *v, unsigned port, int err)
+{
+    struct pk_buf *b = o->b;
+    const char *bold = pk_out_sgr(o, PK_STYLE_BOLD), *end = pk_out_sgr_end(o, PK_STYLE_BOLD);
+    if (err < 0) {
+        pk_buf_printf(b, "\n%shere:%s socket table unreadable (%s)\n", bold, end, pk_strerror(err));
+        return 0;
+    }
+    if (v->list.n == 0) {
+        pk_buf_printf(b, "\n%shere:%s nothing listens on port %u on this host\n", bold, end, port);
+        return 0;
+    }
+    pk_buf_printf(b, "\n%shere:%s listening on this host now\n", bold, end);
+    return pk_out_sockview_text(o, v, PK_TABLE_INDENT, NULL, NULL);
+}
+
+void
+pk_out_here_html(const struct pk_out *o, struct pk_sockview *v, unsigned port, int err)
+{
+    struct pk_buf *b = o->b;
+    pk_buf_puts(b, "<section class=\"here\" id=\"here\"><h2>Here, now</h2>\n");
+    if (err < 0) {
+        pk_buf_printf(b, "<p class=\"error\">The socket table is unreadable (%s).</p>\n",
+                      pk_strerror(err));
+    } else if (v->list.n == 0) {
+        pk_buf_printf(b, "<p>Nothing listens on port %u on this host.</p>\n", port);
+    } else {
+        pk_buf_printf(b, "<p>Listening on port %u on this host now:</p>\n<div class=\"table\">",
+                      port);
+        pk_out_sockview_html(o, v);
+        pk_buf_puts(b, "</div>\n");
+    }
+    pk_buf_puts(b, "</section>\n");
+}

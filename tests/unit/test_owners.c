@@ -395,6 +395,21 @@ kill_between(void *arg)
     fail_msg("pid %d never became a zombie", (int)k->pid);
 }
 
+/* Forks a child that holds what this process holds and waits (a minute at most) to be
+ * killed. Returns its pid. */
+static pid_t
+fork_idle(void)
+{
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        alarm(60);
+        pause();
+        _exit(0);
+    }
+    return child;
+}
+
 /* A holder that exits between the descriptor pass and the details is not shown, reaped or
  * still a zombie; the test process holding the same socket still is. */
 static void
@@ -406,13 +421,7 @@ test_owners_gone(void **state)
         int t = open_bound(SOCK_STREAM, "127.0.0.1", 0, &port);
         assert_true(t >= 0);
         uint64_t ino = inode_of(t);
-        pid_t child = fork();
-        assert_true(child >= 0);
-        if (child == 0) {
-            alarm(60);
-            pause();
-            _exit(0);
-        }
+        pid_t child = fork_idle();
         struct pk_owners o;
         size_t first;
         struct kill_arg k = {.pid = child, .reap = reap};
@@ -478,13 +487,7 @@ test_owners_exit_while_listed(void **state)
     assert_true(t >= 0);
     /* An inode no process holds: the search reads every process, the doomed one too. */
     uint64_t want[2] = {inode_of(t), UINT64_MAX - 1};
-    pid_t child = fork();
-    assert_true(child >= 0);
-    if (child == 0) {
-        alarm(60);
-        pause();
-        _exit(0);
-    }
+    pid_t child = fork_idle();
     __atomic_store_n(&doomed, child, __ATOMIC_RELEASE);
     struct pk_owners o;
     size_t first;

@@ -43,42 +43,6 @@ here_view(const struct here_arg *ha, struct pk_sockview *v)
     return rc;
 }
 
-/* The section as text: a line saying what it shows, then the table; rc < 0 says why there
- * is none. */
-static void
-here_text(const struct pk_out *o, const struct here_arg *ha, struct pk_sockview *v, int rc)
-{
-    struct pk_buf *b = o->b;
-    const char *bold = pk_out_sgr(o, PK_STYLE_BOLD), *end = pk_out_sgr_end(o, PK_STYLE_BOLD);
-    if (rc < 0) {
-        pk_buf_printf(b, "\n%shere:%s socket table unreadable (%s)\n", bold, end, pk_strerror(rc));
-        return;
-    }
-    if (v->list.n == 0) {
-        pk_buf_printf(b, "\n%shere:%s nothing listens on port %u on this host\n", bold, end,
-                      ha->port);
-        return;
-    }
-    pk_buf_printf(b, "\n%shere:%s listening on this host now\n", bold, end);
-    if ((rc = pk_out_sockview_text(o, v, PK_TABLE_INDENT, NULL, NULL)) < 0)
-        pk_buf_printf(b, "  (%s)\n", pk_strerror(rc));
-}
-
-/* The section as HTML. */
-static void
-here_html(const struct pk_out *o, const struct here_arg *ha, struct pk_sockview *v, int rc)
-{
-    struct pk_buf *b = o->b;
-    pk_buf_puts(b, "<section class=\"here\"><h2>Here</h2>\n");
-    if (rc < 0)
-        pk_buf_printf(b, "<p class=\"error\">socket table unreadable (%s)</p>\n", pk_strerror(rc));
-    else if (v->list.n == 0)
-        pk_buf_printf(b, "<p>Nothing listens on port %u on this host.</p>\n", ha->port);
-    else
-        pk_out_sockview_html(o, v);
-    pk_buf_puts(b, "</section>\n");
-}
-
 void
 here_section_hook(const struct pk_out *o, enum pk_page_format fmt, void *arg)
 {
@@ -89,18 +53,14 @@ here_section_hook(const struct pk_out *o, enum pk_page_format fmt, void *arg)
         return;
     /* Failures are part of the page, not an error of the command. */
     int rc = here_view(ha, &v);
-    if (rc == 1) {
-        /* no section */
-    } else if (fmt == PK_PAGE_JSON && rc < 0) {
-        pk_buf_puts(o->b, "\"here\":null,\"here_error\":");
-        pk_buf_json_str(o->b, pk_strerror(rc));
-    } else if (fmt == PK_PAGE_JSON) {
-        pk_buf_puts(o->b, "\"here\":");
-        pk_out_sockview_json(o, &v);
-    } else if (fmt == PK_PAGE_TEXT) {
-        here_text(o, ha, &v, rc);
-    } else {
-        here_html(o, ha, &v, rc);
-    }
+    if (rc == 1) /* a stand-in /proc without socket tables: no section */
+        goto out;
+    if (fmt == PK_PAGE_JSON)
+        pk_out_here_json(o, &v, rc);
+    else if (fmt == PK_PAGE_HTML)
+        pk_out_here_html(o, &v, ha->port, rc);
+    else if ((rc = pk_out_here_text(o, &v, ha->port, rc)) < 0)
+        pk_buf_printf(o->b, "  (%s)\n", pk_strerror(rc));
+out:
     pk_sockview_free(&v);
 }
