@@ -3,11 +3,14 @@
 #define PORTKIT_TARGET_H
 
 /*
- * Lists of hosts to scan: IPv4 and IPv6 addresses, CIDR blocks ("198.18.0.0/24",
- * "fd00::/120"), IPv4 octet ranges as nmap writes them ("198.18.0.1-20"), and host names
- * (resolved with getaddrinfo, first address). Excluded addresses are taken out when the list
- * is finished. The list keeps ranges, not addresses, so a large block costs no memory; the
- * number of addresses is limited by the max_hosts given to pk_targets_finish().
+ * Lists of hosts to scan, in nmap's target syntax: IPv4 dotted quads (four decimal octets;
+ * inet_aton()'s shorthands such as "127.1" or "0x7f.1" are refused, not resolved), IPv6
+ * addresses, CIDR blocks ("198.18.0.0/24", "fd00::/120"), IPv4 octet ranges
+ * ("198.18.0.1-20", "10.*.*.1") and host names (resolved with getaddrinfo, first address).
+ * IPv4-mapped IPv6 addresses ("::ffff:198.18.0.1") are IPv4 addresses: they are listed as
+ * IPv4, and excluding an address excludes it in either spelling. Excluded addresses are
+ * taken out when the list is finished. A spec is never expanded: memory follows the length
+ * of the specs, not the number of hosts, which pk_targets_finish() holds to max_hosts.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 
 #include "portkit/error.h"
 #include "portkit/portset.h"
+#include "nmap_services.h"
 #include "portnum.h"
 
 #define SPEC_MAX (1u << 20) /* longest spec accepted, in bytes */
@@ -289,34 +289,23 @@ note_weight(const struct pk_note *note, void *arg)
     return 0;
 }
 
-/* Reads the frequencies of proto from nmap's services file into ranks, when it opens. */
+/* Raises the ranks of proto's ports to their frequencies in nmap's services file, when it
+ * can be read; a file that cannot be is no ranking. */
 static void
-read_nmap_services(const char *path, const char *proto, struct rank *ranks)
+read_nmap_services(const char *path, unsigned proto, struct rank *ranks)
 {
-    FILE *f = path ? fopen(path, "re") : NULL;
-    if (!f)
+    if (!path)
         return;
-    char line[512];
-    while (fgets(line, sizeof(line), f)) {
-        if (line[0] == '#')
-            continue;
-        /* name <TAB> port/proto <TAB> frequency */
-        char *tab = strchr(line, '\t');
-        if (!tab)
-            continue;
-        char *end;
-        errno = 0;
-        unsigned long port = strtoul(tab + 1, &end, 10);
-        if (errno || end == tab + 1 || *end != '/' || port > PK_PORT_MAX)
-            continue;
-        size_t pl = strlen(proto);
-        if (strncmp(end + 1, proto, pl) != 0 || end[1 + pl] != '\t')
-            continue;
-        double freq = strtod(end + 2 + pl, NULL);
-        if (freq > ranks[port].freq)
-            ranks[port].freq = freq;
-    }
-    fclose(f);
+    double *freq = malloc((PK_PORT_MAX + 1) * sizeof(*freq));
+    if (!freq)
+        return;
+    for (unsigned p = 0; p <= PK_PORT_MAX; p++)
+        freq[p] = ranks[p].freq;
+    struct pk__nmap_services_stats st;
+    if (pk__nmap_services_read(path, proto, freq, &st) == 0)
+        for (unsigned p = 0; p <= PK_PORT_MAX; p++)
+            ranks[p].freq = freq[p];
+    free(freq);
 }
 
 int
@@ -346,7 +335,7 @@ pk_portset_top(const struct pk_registry *reg, const char *nmap_services, unsigne
         }
         ranks[p].score = score;
     }
-    read_nmap_services(nmap_services, pk_proto_name(proto), ranks);
+    read_nmap_services(nmap_services, proto, ranks);
     ranks[0].freq = -2; /* below every other port, whatever nmap-services says */
     qsort(ranks, PK_PORT_MAX + 1, sizeof(*ranks), cmp_rank);
     for (unsigned i = 0; i < n; i++)

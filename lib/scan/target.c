@@ -1,38 +1,30 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Target specs as nmap writes them: IPv4 dotted quads, IPv6 addresses, CIDR blocks, octet
+ * ranges ("198.18.0.1-20", "10.*.0.1") and host names. Each spec becomes one entry of the
+ * list (target_int.h); nothing is expanded here. IPv4-mapped IPv6 addresses are IPv4
+ * addresses and are kept as such, so that an exclusion catches them in either spelling.
+ */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "grow.h"
 #include "portkit/error.h"
-#include "portkit/target.h"
+#include "target_int.h"
 
-#define SPEC_MAX 300            /* longest target spec: a host name is at most 253 bytes */
-#define OCTET_RANGES_MAX 65536u /* ranges one IPv4 octet-range spec may expand to */
+#define SPEC_MAX 300 /* longest target spec: a host name is at most 253 bytes */
+#define NAMES_MAX (1u << 24)
 
-/* Addresses as 128-bit numbers: IPv4 in the low 32 bits. A GCC/Clang extension. */
-__extension__ typedef unsigned __int128 u128;
-
-struct range {
-    int family;
-    u128 lo, hi;
-    int name; /* index into names, or -1 */
-};
-
-struct vec {
-    struct range *r;
-    size_t n, cap;
-};
-
-struct pk_targets {
-    struct vec inc, exc;
-    char **names;
-    size_t nnames, namecap;
-    uint64_t *cum; /* cum[i]: hosts in inc.r[0..i] */
-    uint64_t count;
-    bool finished;
-};
+int
+pk__target_fail(const char **why, const char *msg, int err)
+{
+    if (why)
+        *why = msg;
+    return err;
+}
 
 int
 pk_targets_new(struct pk_targets **out)
@@ -52,74 +44,45 @@ pk_targets_free(struct pk_targets *t)
     for (size_t i = 0; i < t->nnames; i++)
         free(t->names[i]);
     free(t->names);
-    free(t->inc.r);
-    free(t->exc.r);
+    free(t->inc);
+    free(t->exc);
+    free(t->nodes);
     free(t->cum);
     free(t);
 }
 
-/* Appends a range to v. Returns 0 or PK_ENOMEM. */
-static int
-vec_push(struct vec *v, int family, u128 lo, u128 hi, int name)
+uint64_t
+pk__box_count(const struct pk__box *b)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        struct range *r = realloc(v->r, cap * sizeof(*r));
-        if (!r)
-            return PK_ENOMEM;
-        v->r = r;
-        v->cap = cap;
-    }
-    v->r[v->n++] = (struct range){family, lo, hi, name};
-    return 0;
-}
-
-/* Converts len bytes of a network-order address to a number. */
-static u128
-to_num(const uint8_t *a, size_t len)
-{
-    u128 v = 0;
-    for (size_t i = 0; i < len; i++)
-        v = (v << 8) | a[i];
-    return v;
-}
-
-/* Writes v as a network-order address of len bytes. */
-static void
-from_num(u128 v, uint8_t *a, size_t len)
-{
-    for (size_t i = len; i-- > 0;) {
-        a[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-/* Points *why (when not NULL) at msg. Returns err. */
-static int
-fail(const char **why, const char *msg, int err)
-{
-    if (why)
-        *why = msg;
-    return err;
+    uint64_t n = 1;
+    for (int k = 0; k < 4; k++)
+        n *= (uint64_t)(b->hi[k] - b->lo[k] + 1);
+    return n;
 }
 
 /* Keeps a copy of name in t. Returns its index, or PK_ENOMEM. */
 static int
 keep_name(struct pk_targets *t, const char *name)
 {
-    if (t->nnames == t->namecap) {
-        size_t cap = t->namecap ? t->namecap * 2 : 8;
-        char **n = realloc(t->names, cap * sizeof(*n));
-        if (!n)
-            return PK_ENOMEM;
-        t->names = n;
-        t->namecap = cap;
-    }
+    if (pk__grow(&t->names, &t->namecap, t->nnames + 1, sizeof(*t->names), NAMES_MAX) < 0)
+        return PK_ENOMEM;
     char *copy = strdup(name);
     if (!copy)
         return PK_ENOMEM;
     t->names[t->nnames] = copy;
     return (int)t->nnames++;
+}
+
+/* Appends entry e to the inclusions or the exclusions of t. Returns 0 or a pk_errno. */
+static int
+push_entry(struct pk_targets *t, bool exclude, const struct pk__tentry *e, const char **why)
+{
+    int rc = exclude
+                 ? pk__push(&t->exc, &t->nexc, &t->exccap, e, sizeof(*e), PK__TARGET_ENTRIES_MAX)
+                 : pk__push(&t->inc, &t->ninc, &t->inccap, e, sizeof(*e), PK__TARGET_ENTRIES_MAX);
+    if (rc == PK_ENOBUFS)
+        return pk__target_fail(why, "too many target specs", PK_ERANGE);
+    return rc;
 }
 
 /* Returns true when s is a plausible DNS host name. */
@@ -139,6 +102,29 @@ is_host_name(const char *s)
 }
 
 /*
+ * Returns true when name ends in a numeric label ("10.1", "127.1", "1", "0x7f.1",
+ * "017.0.0.1"): no top-level domain is numeric, so the resolver would read it as one of the
+ * old inet_aton() shorthands for an IPv4 address instead of a name.
+ */
+static bool
+numeric_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n && name[n - 1] == '.')
+        n--; /* "1.2.3.4." */
+    size_t s = n;
+    while (s > 0 && name[s - 1] != '.')
+        s--;
+    const char *l = name + s;
+    size_t len = n - s;
+    if (len == 0)
+        return false;
+    if (len > 1 && l[0] == '0' && (l[1] == 'x' || l[1] == 'X'))
+        return strspn(l + 2, "0123456789abcdefABCDEF") >= len - 2;
+    return strspn(l, "0123456789") >= len;
+}
+
+/*
  * Resolves an address or host name s to one address. Returns 0 and fills family/addr and
  * *named (true for a host name), or a negative pk_errno with *why.
  */
@@ -155,17 +141,20 @@ resolve(const char *s, unsigned flags, int *family, uint8_t addr[16], bool *name
             *family = AF_INET6;
             return 0;
         }
-        return fail(why, "not a valid IPv6 address", PK_EINVAL);
+        return pk__target_fail(why, "not a valid IPv6 address", PK_EINVAL);
     }
     if (!is_host_name(s))
-        return fail(why, "not an address or host name", PK_EINVAL);
+        return pk__target_fail(why, "not an address or host name", PK_EINVAL);
+    if (numeric_name(s))
+        return pk__target_fail(why, "not an IPv4 address: write four decimal octets (a.b.c.d)",
+                               PK_EINVAL);
     if (flags & PK_TARGET_NUMERIC)
-        return fail(why, "host names are not allowed here", PK_EINVAL);
+        return pk__target_fail(why, "host names are not allowed here", PK_EINVAL);
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = (flags & PK_TARGET_IPV6) ? AF_INET6 : AF_INET;
     hints.ai_socktype = SOCK_STREAM;
     if (getaddrinfo(s, NULL, &hints, &res) != 0 || !res)
-        return fail(why, "cannot resolve host name", PK_ENOENT);
+        return pk__target_fail(why, "cannot resolve host name", PK_ENOENT);
     *family = res->ai_family;
     if (res->ai_family == AF_INET)
         memcpy(addr, &((struct sockaddr_in *)(void *)res->ai_addr)->sin_addr, 4);
@@ -176,61 +165,113 @@ resolve(const char *s, unsigned flags, int *family, uint8_t addr[16], bool *name
     return 0;
 }
 
+/* Reads up to 3 decimal digits at *p into *v. Returns the digits read, or -1 for a leading 0. */
+static int
+octet_digits(const char **p, unsigned *v)
+{
+    const char *s = *p;
+    int nd = 0;
+    *v = 0;
+    for (; **p >= '0' && **p <= '9' && nd < 4; (*p)++, nd++)
+        *v = *v * 10 + (unsigned)(**p - '0');
+    return nd > 1 && s[0] == '0' ? -1 : nd;
+}
+
 /*
- * Parses an IPv4 spec with octet ranges ("198.18.0.1-20", "10.0.*.1"). Returns 1 when it
- * added ranges, 0 when s is not of that form, or a negative pk_errno.
+ * Parses an IPv4 spec with octet ranges ("198.18.0.1-20", "10.0.*.1") into *b. Returns 1
+ * for such a spec, 0 when s is not of that form (a plain address is not), or a negative
+ * pk_errno with *why.
  */
 static int
-add_octets(struct vec *v, const char *s, const char **why)
+parse_octets(const char *s, struct pk__box *b, const char **why)
 {
-    unsigned lo[4], hi[4];
-    const char *p = s;
+    const char *p = s, *err = NULL;
     bool ranged = false;
     for (int i = 0; i < 4; i++) {
+        unsigned a = 0, z = 255;
         if (*p == '*') {
-            lo[i] = 0, hi[i] = 255, p++, ranged = true;
+            p++, ranged = true;
         } else {
-            unsigned a = 0, b;
-            int nd = 0;
-            for (; *p >= '0' && *p <= '9' && nd < 4; p++, nd++)
-                a = a * 10 + (unsigned)(*p - '0');
+            int nd = octet_digits(&p, &a), nd2 = 1;
             if (nd == 0 && *p != '-')
                 return 0;
-            if (nd == 0)
-                a = 0;
-            b = a;
+            z = a;
             if (*p == '-') {
                 p++;
                 ranged = true;
-                int nd2 = 0;
-                b = 0;
-                for (; *p >= '0' && *p <= '9' && nd2 < 4; p++, nd2++)
-                    b = b * 10 + (unsigned)(*p - '0');
+                nd2 = octet_digits(&p, &z);
                 if (nd2 == 0)
-                    b = 255;
+                    z = 255;
             }
-            if (a > 255 || b > 255)
-                return fail(why, "octet out of range (0-255)", PK_EINVAL);
-            if (b < a)
-                return fail(why, "octet range end is below its start", PK_EINVAL);
-            lo[i] = a, hi[i] = b;
+            /* The first fault wins, reported once the spec is known to be of this form. */
+            if (!err)
+                err = nd < 0 || nd2 < 0 ? "octet with a leading zero (octal?): write it in decimal"
+                      : a > 255 || z > 255 ? "octet out of range (0-255)"
+                      : z < a              ? "octet range end is below its start"
+                                           : NULL;
         }
+        b->lo[i] = (uint8_t)a;
+        b->hi[i] = (uint8_t)z;
         if (i < 3 && *p++ != '.')
             return 0;
     }
-    if (*p || !ranged)
+    if (*p)
         return 0;
-    uint64_t n = (uint64_t)(hi[0] - lo[0] + 1) * (hi[1] - lo[1] + 1) * (hi[2] - lo[2] + 1);
-    if (n > OCTET_RANGES_MAX)
-        return fail(why, "octet ranges too large", PK_ERANGE);
-    for (unsigned a = lo[0]; a <= hi[0]; a++)
-        for (unsigned b = lo[1]; b <= hi[1]; b++)
-            for (unsigned c = lo[2]; c <= hi[2]; c++) {
-                u128 base = ((u128)a << 24) | ((u128)b << 16) | ((u128)c << 8);
-                if (vec_push(v, AF_INET, base | lo[3], base | hi[3], -1) < 0)
-                    return PK_ENOMEM;
-            }
-    return 1;
+    if (err)
+        return pk__target_fail(why, err, PK_EINVAL);
+    return ranged ? 1 : 0;
+}
+
+/* Fills *b with the IPv4 block of addr with prefix bits (0..32) fixed. */
+static void
+v4_block(const uint8_t addr[4], int prefix, struct pk__box *b)
+{
+    for (int k = 0; k < 4; k++) {
+        int fixed = prefix - 8 * k;
+        fixed = fixed < 0 ? 0 : fixed > 8 ? 8 : fixed;
+        uint8_t mask = (uint8_t)(0xff00u >> fixed);
+        b->lo[k] = addr[k] & mask;
+        b->hi[k] = (uint8_t)(b->lo[k] | (uint8_t)~mask);
+    }
+}
+
+/* The IPv4-mapped IPv6 addresses, ::ffff:0.0.0.0/96. */
+static const uint8_t MAPPED[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+/*
+ * Turns an IPv6 block (addr with prefix bits fixed) into entries of t: an IPv6 range, or
+ * an IPv4 block when it lies within the IPv4-mapped addresses. A block holding all of them
+ * and more is refused as a target; as an exclusion it also excludes all of IPv4.
+ */
+static int
+add_v6(struct pk_targets *t, const uint8_t addr[16], int prefix, bool exclude, int name,
+       const char **why)
+{
+    struct pk__tentry e = {.family = AF_INET6, .name = name};
+    if (prefix >= 96 && memcmp(addr, MAPPED, 12) == 0) {
+        e.family = AF_INET;
+        v4_block(addr + 12, prefix - 96, &e.u.v4.box);
+        return push_entry(t, exclude, &e, why);
+    }
+    struct pk__u128 mask = pk__u128_hostmask((unsigned)prefix);
+    struct pk__u128 a = pk__u128_load(addr);
+    e.u.v6.lo = (struct pk__u128){a.hi & ~mask.hi, a.lo & ~mask.lo};
+    e.u.v6.hi = (struct pk__u128){e.u.v6.lo.hi | mask.hi, e.u.v6.lo.lo | mask.lo};
+    bool holds_mapped = prefix < 96 && memcmp(addr, MAPPED, (size_t)prefix / 8) == 0 &&
+                        (prefix % 8 == 0 || ((addr[prefix / 8] ^ MAPPED[prefix / 8]) &
+                                             (0xff00u >> (prefix % 8))) == 0);
+    if (holds_mapped && !exclude)
+        return pk__target_fail(why,
+                               "block holds the IPv4-mapped addresses ::ffff:0:0/96; give IPv4 "
+                               "targets as IPv4",
+                               PK_EINVAL);
+    int rc = push_entry(t, exclude, &e, why);
+    if (rc == 0 && holds_mapped) {
+        struct pk__tentry all = {.family = AF_INET, .name = -1};
+        v4_block(addr + 12, 0, &all.u.v4.box);
+        rc = push_entry(t, exclude, &all, why);
+    }
+    return rc;
 }
 
 int
@@ -238,13 +279,13 @@ pk_targets_add(struct pk_targets *t, const char *spec, unsigned flags, const cha
 {
     char buf[SPEC_MAX + 1];
     size_t n = strlen(spec);
-    struct vec *v = (flags & PK_TARGET_EXCLUDE) ? &t->exc : &t->inc;
+    bool exclude = flags & PK_TARGET_EXCLUDE;
     if (t->finished)
-        return fail(why, "target list already finished", PK_EINVAL);
+        return pk__target_fail(why, "target list already finished", PK_EINVAL);
     if (n == 0)
-        return fail(why, "empty target", PK_EINVAL);
+        return pk__target_fail(why, "empty target", PK_EINVAL);
     if (n > SPEC_MAX)
-        return fail(why, "target too long", PK_EMSGSIZE);
+        return pk__target_fail(why, "target too long", PK_EMSGSIZE);
     memcpy(buf, spec, n + 1);
 
     int prefix = -1;
@@ -253,17 +294,18 @@ pk_targets_add(struct pk_targets *t, const char *spec, unsigned flags, const cha
         *slash = '\0';
         const char *q = slash + 1;
         if (!*q || strlen(q) > 3)
-            return fail(why, "bad prefix length", PK_EINVAL);
+            return pk__target_fail(why, "bad prefix length", PK_EINVAL);
         prefix = 0;
         for (; *q; q++) {
             if (*q < '0' || *q > '9')
-                return fail(why, "bad prefix length", PK_EINVAL);
+                return pk__target_fail(why, "bad prefix length", PK_EINVAL);
             prefix = prefix * 10 + (*q - '0');
         }
     } else {
-        int rc = add_octets(v, buf, why);
+        struct pk__tentry e = {.family = AF_INET, .name = -1};
+        int rc = parse_octets(buf, &e.u.v4.box, why);
         if (rc != 0)
-            return rc < 0 ? rc : 0;
+            return rc < 0 ? rc : push_entry(t, exclude, &e, why);
     }
 
     int family;
@@ -274,23 +316,21 @@ pk_targets_add(struct pk_targets *t, const char *spec, unsigned flags, const cha
         return rc;
     int bits = family == AF_INET ? 32 : 128;
     if (prefix > bits)
-        return fail(why, family == AF_INET ? "prefix length over 32" : "prefix length over 128",
-                    PK_EINVAL);
-    u128 a = to_num(addr, (size_t)bits / 8);
-    u128 lo = a, hi = a;
-    if (prefix >= 0 && prefix < bits) {
-        u128 hostmask = prefix == 0 ? (bits == 32 ? (u128)0xffffffffu : ~(u128)0)
-                                    : ((u128)1 << (bits - prefix)) - 1;
-        lo = a & ~hostmask;
-        hi = lo | hostmask;
-    }
+        return pk__target_fail(
+            why, family == AF_INET ? "prefix length over 32" : "prefix length over 128", PK_EINVAL);
+    if (prefix < 0)
+        prefix = bits;
     int name = -1;
-    if (named && !(flags & PK_TARGET_EXCLUDE)) {
+    if (named && !exclude) {
         name = keep_name(t, buf);
         if (name < 0)
             return name;
     }
-    return vec_push(v, family, lo, hi, name);
+    if (family == AF_INET6)
+        return add_v6(t, addr, prefix, exclude, name, why);
+    struct pk__tentry e = {.family = AF_INET, .name = name};
+    v4_block(addr, prefix, &e.u.v4.box);
+    return push_entry(t, exclude, &e, why);
 }
 
 int
@@ -324,7 +364,7 @@ pk_targets_add_text(struct pk_targets *t, const char *text, size_t len, unsigned
             n = SPEC_MAX + 1; /* still too long for pk_targets_add() */
         memcpy(tok, text + s, n);
         tok[n] = '\0';
-        int rc = memchr(tok, '\0', n) ? fail(why, "target holds a NUL byte", PK_EINVAL)
+        int rc = memchr(tok, '\0', n) ? pk__target_fail(why, "target holds a NUL byte", PK_EINVAL)
                                       : pk_targets_add(t, tok, flags, why);
         if (rc < 0) {
             if (line)
@@ -337,134 +377,6 @@ pk_targets_add_text(struct pk_targets *t, const char *text, size_t len, unsigned
             return rc;
         }
     }
-    return 0;
-}
-
-/* qsort() order of ranges: by family, then first address. */
-static int
-cmp_range(const void *a, const void *b)
-{
-    const struct range *x = a, *y = b;
-    if (x->family != y->family)
-        return x->family < y->family ? -1 : 1;
-    return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-int
-pk_targets_finish(struct pk_targets *t, uint64_t max_hosts, const char **why)
-{
-    struct vec out = {0};
-    int rc = 0;
-    if (t->finished)
-        return fail(why, "target list already finished", PK_EINVAL);
-
-    /* Sort and merge the exclusions so that each target range walks them once. */
-    struct vec *x = &t->exc;
-    if (x->n)
-        qsort(x->r, x->n, sizeof(*x->r), cmp_range);
-    size_t m = 0;
-    for (size_t i = 0; i < x->n; i++) {
-        if (m && x->r[m - 1].family == x->r[i].family &&
-            (x->r[m - 1].hi == ~(u128)0 || x->r[i].lo <= x->r[m - 1].hi + 1)) {
-            if (x->r[i].hi > x->r[m - 1].hi)
-                x->r[m - 1].hi = x->r[i].hi;
-        } else {
-            x->r[m++] = x->r[i];
-        }
-    }
-    x->n = m;
-
-    u128 total = 0;
-    for (size_t i = 0; i < t->inc.n; i++) {
-        struct range r = t->inc.r[i];
-        /* First exclusion that could overlap: binary search on (family, hi >= r.lo). */
-        size_t lo = 0, hi = x->n;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            const struct range *e = &x->r[mid];
-            if (e->family < r.family || (e->family == r.family && e->hi < r.lo))
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        u128 cur = r.lo;
-        bool done = false;
-        for (size_t k = lo; k < x->n && !done; k++) {
-            const struct range *e = &x->r[k];
-            if (e->family != r.family || e->lo > r.hi)
-                break;
-            if (e->lo > cur) {
-                rc = vec_push(&out, r.family, cur, e->lo - 1, r.name);
-                if (rc < 0)
-                    goto out;
-                total += e->lo - cur;
-            }
-            if (e->hi >= r.hi)
-                done = true;
-            else
-                cur = e->hi + 1;
-        }
-        if (!done) {
-            rc = vec_push(&out, r.family, cur, r.hi, r.name);
-            if (rc < 0)
-                goto out;
-            total += r.hi - cur + 1; /* wraps to 0 only for all of IPv6 */
-            if (r.hi - cur + 1 == 0)
-                total = ~(u128)0;
-        }
-        if (total > max_hosts) {
-            rc = fail(why, "more hosts than --max-hosts allows", PK_ERANGE);
-            goto out;
-        }
-    }
-
-    uint64_t *cum = malloc((out.n ? out.n : 1) * sizeof(*cum));
-    if (!cum) {
-        rc = PK_ENOMEM;
-        goto out;
-    }
-    uint64_t c = 0;
-    for (size_t i = 0; i < out.n; i++) {
-        c += (uint64_t)(out.r[i].hi - out.r[i].lo + 1);
-        cum[i] = c;
-    }
-    free(t->inc.r);
-    t->inc = out;
-    out = (struct vec){0};
-    t->cum = cum;
-    t->count = c;
-    t->finished = true;
-out:
-    free(out.r);
-    return rc;
-}
-
-uint64_t
-pk_targets_count(const struct pk_targets *t)
-{
-    return t->finished ? t->count : 0;
-}
-
-int
-pk_targets_get(const struct pk_targets *t, uint64_t i, struct pk_target *out)
-{
-    if (!t->finished || i >= t->count)
-        return PK_ENOENT;
-    size_t lo = 0, hi = t->inc.n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->cum[mid] <= i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    const struct range *r = &t->inc.r[lo];
-    uint64_t before = lo ? t->cum[lo - 1] : 0;
-    u128 a = r->lo + (i - before);
-    memset(out, 0, sizeof(*out));
-    out->family = r->family;
-    from_num(a, out->addr, r->family == AF_INET ? 4 : 16);
-    out->name = r->name >= 0 ? t->names[r->name] : NULL;
     return 0;
 }
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Target lists: addresses, blocks, octet ranges, files, exclusions and the host limit. */
 #include <arpa/inet.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,10 +135,18 @@ test_limit(void **state)
     t = make(PK_TARGET_MAX_HOSTS_DEFAULT, ex);
     assert_int_equal(pk_targets_count(t), 65536);
     pk_targets_free(t);
-    /* All of IPv6 is counted without overflow. */
+    /* Half of IPv6 (2^127 hosts) is counted without overflow, and so is all of it after
+     * the IPv4-mapped block is taken out. */
     assert_int_equal(pk_targets_new(&t), 0);
-    assert_int_equal(pk_targets_add(t, "::/0", 0, &why), 0);
+    assert_int_equal(pk_targets_add(t, "8000::/1", 0, &why), 0);
+    assert_int_equal(pk_targets_add(t, "8000::/1", 0, &why), 0);
     assert_int_equal(pk_targets_finish(t, UINT64_MAX, &why), PK_ERANGE);
+    pk_targets_free(t);
+    /* *.*.*.* is one entry, counted like 0.0.0.0/0. */
+    const char *stars[] = {"*.*.*.*", NULL};
+    t = make(1ull << 32, stars);
+    assert_int_equal(pk_targets_count(t), 1ull << 32);
+    host_is(t, 0x01020304, "1.2.3.4");
     pk_targets_free(t);
 }
 
@@ -167,7 +178,6 @@ test_refuses(void **state)
     refused("fe80::zz", 0, PK_EINVAL, "IPv6");
     refused("a b", 0, PK_EINVAL, "not an address");
     refused("localhost", PK_TARGET_NUMERIC, PK_EINVAL, "host names");
-    refused("*.*.*.*", 0, PK_ERANGE, "too large");
     char big[400];
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
@@ -226,6 +236,215 @@ test_text(void **state)
     pk_targets_free(t);
 }
 
+/* IPv4-mapped IPv6 targets are IPv4 targets: an IPv4 exclusion takes them out, and an
+ * exclusion written as mapped IPv6 takes out the IPv4 address. */
+static void
+test_mapped(void **state)
+{
+    (void)state;
+    const char *specs[] = {"::ffff:127.0.0.0/120", "!127.0.0.1", NULL};
+    struct pk_targets *t = make(1000, specs);
+    assert_int_equal(pk_targets_count(t), 255);
+    host_is(t, 0, "127.0.0.0");
+    host_is(t, 1, "127.0.0.2");
+    for (uint64_t i = 0; i < pk_targets_count(t); i++) {
+        struct pk_target tg;
+        assert_int_equal(pk_targets_get(t, i, &tg), 0);
+        assert_int_equal(tg.family, AF_INET);
+        assert_false(tg.addr[0] == 127 && tg.addr[3] == 1);
+    }
+    pk_targets_free(t);
+    const char *rev[] = {"127.0.0.0/24", "!::ffff:127.0.0.1", "!::ffff:7f00:2", NULL};
+    t = make(1000, rev);
+    assert_int_equal(pk_targets_count(t), 254);
+    host_is(t, 1, "127.0.0.3");
+    pk_targets_free(t);
+    const char *one[] = {"::ffff:198.18.0.9", NULL};
+    t = make(10, one);
+    host_is(t, 0, "198.18.0.9");
+    pk_targets_free(t);
+    /* A block around the mapped addresses is refused as a target; as an exclusion it
+     * takes out IPv4 as well. */
+    refused("::/64", 0, PK_EINVAL, "IPv4-mapped");
+    refused("::ffff:0:0/95", 0, PK_EINVAL, "IPv4-mapped");
+    const char *wide[] = {"198.18.0.0/30", "fd00::1", "!::/80", NULL};
+    t = make(10, wide);
+    assert_int_equal(pk_targets_count(t), 1);
+    host_is(t, 0, "fd00::1");
+    pk_targets_free(t);
+}
+
+/* inet_aton()'s shorthands are not addresses in nmap's syntax, and not host names either:
+ * given to the resolver they would be scanned as the address they abbreviate. */
+static void
+test_shorthand(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"10.1",       "127.1",      "1",          "0x7f.1",
+                                      "0x7f000001", "127.0.1",    "2130706433", "1.2.3.4.",
+                                      "10.1/8",     "127.0.0.1.", "0X7F.0.0.1", NULL};
+    for (const char *const *b = bad; *b; b++)
+        refused(*b, 0, PK_EINVAL, "four decimal octets");
+    refused("017.0.0.1", 0, PK_EINVAL, "leading zero");
+    refused("127.0.0.01", 0, PK_EINVAL, "leading zero");
+    refused("010.0.0.1-3", 0, PK_EINVAL, "leading zero");
+    refused("10.0.0.1-020", 0, PK_EINVAL, "leading zero");
+    /* Zero itself and names with a letter in the last label are fine. */
+    const char *ok[] = {"0.0.0.0", "10.0.0.0-0", NULL};
+    struct pk_targets *t = make(10, ok);
+    assert_int_equal(pk_targets_count(t), 2);
+    pk_targets_free(t);
+}
+
+/* Returns the bytes malloc() has handed out and not taken back. */
+static size_t
+heap_used(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+/* Octet ranges in a file cost memory by the text, not by the hosts: a file of
+ * "10.*.*.1-254" lines is refused by --max-hosts without being expanded first. */
+static void
+test_lazy_octets(void **state)
+{
+    (void)state;
+    enum { LINES = 64 };
+    char text[LINES * 16];
+    size_t len = 0;
+    for (int i = 0; i < LINES; i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "10.*.*.1-254\n");
+    size_t before = heap_used();
+    struct pk_targets *t;
+    const char *why = NULL;
+    unsigned line = 0;
+    char bad[32];
+    assert_int_equal(pk_targets_new(&t), 0);
+    assert_int_equal(pk_targets_add_text(t, text, len, 0, &line, bad, sizeof(bad), &why), 0);
+    size_t used = heap_used() - before;
+    if (used > 64 * 1024)
+        fail_msg("%d lines of %zu bytes took %zu bytes", LINES, len, used);
+    assert_int_equal(pk_targets_finish(t, PK_TARGET_MAX_HOSTS_DEFAULT, &why), PK_ERANGE);
+    assert_non_null(strstr(why, "max-hosts"));
+    pk_targets_free(t);
+    /* With the limit raised, all 64 x 16.6 million hosts are listed, still unexpanded. */
+    before = heap_used();
+    assert_int_equal(pk_targets_new(&t), 0);
+    assert_int_equal(pk_targets_add_text(t, text, len, 0, &line, bad, sizeof(bad), &why), 0);
+    assert_int_equal(pk_targets_add(t, "10.0.0.0/16", PK_TARGET_EXCLUDE, &why), 0);
+    assert_int_equal(pk_targets_finish(t, UINT64_MAX, &why), 0);
+    used = heap_used() - before;
+    if (used > 256 * 1024)
+        fail_msg("the finished list took %zu bytes", used);
+    uint64_t per = 65536ull * 254 - 256 * 254;
+    assert_int_equal(pk_targets_count(t), LINES * per);
+    host_is(t, 0, "10.1.0.1");
+    host_is(t, 253, "10.1.0.254");
+    host_is(t, 254, "10.1.1.1");
+    host_is(t, per - 1, "10.255.255.254");
+    host_is(t, per, "10.1.0.1");
+    pk_targets_free(t);
+}
+
+/* Exclusions cut out of an entry leave exactly the addresses not excluded, in order. */
+static void
+test_cut(void **state)
+{
+    (void)state;
+    const char *specs[] = {"10.0.0.0/16", "!*.*.*.1", "!10.0.5.*", "!10.0.7-9.100-200", NULL};
+    struct pk_targets *t = make(100000, specs);
+    uint64_t want = 65536 - 256 - 255 - 3 * 101;
+    assert_int_equal(pk_targets_count(t), want);
+    uint32_t prev = 0;
+    for (uint64_t i = 0; i < want; i++) {
+        struct pk_target tg;
+        assert_int_equal(pk_targets_get(t, i, &tg), 0);
+        uint32_t a = (uint32_t)tg.addr[0] << 24 | (uint32_t)tg.addr[1] << 16 |
+                     (uint32_t)tg.addr[2] << 8 | tg.addr[3];
+        assert_true(i == 0 || a > prev);
+        prev = a;
+        assert_true(tg.addr[0] == 10 && tg.addr[1] == 0 && tg.addr[3] != 1 && tg.addr[2] != 5);
+        assert_false(tg.addr[2] >= 7 && tg.addr[2] <= 9 && tg.addr[3] >= 100 && tg.addr[3] <= 200);
+    }
+    pk_targets_free(t);
+}
+
+/* A box as an octet-range spec, lo[k]-hi[k] per octet. */
+struct rbox {
+    uint8_t lo[4], hi[4];
+};
+
+/* Returns true when address a (octets) is in box b. */
+static bool
+in_box(const uint8_t a[4], const struct rbox *b)
+{
+    for (int k = 0; k < 4; k++)
+        if (a[k] < b->lo[k] || a[k] > b->hi[k])
+            return false;
+    return true;
+}
+
+/* Random boxes minus random boxes, against the obvious filter over every address. */
+static void
+test_cut_random(void **state)
+{
+    (void)state;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+#define RND() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    for (int round = 0; round < 300; round++) {
+        struct rbox inc[3], exc[12];
+        int ni = 1 + (int)(RND() % 3), ne = (int)(RND() % 12);
+        struct pk_targets *t;
+        const char *why = NULL;
+        assert_int_equal(pk_targets_new(&t), 0);
+        for (int i = 0; i < ni + ne; i++) {
+            struct rbox *b = i < ni ? &inc[i] : &exc[i - ni];
+            char spec[64];
+            for (int k = 0; k < 4; k++) {
+                /* Small octet ranges near 10.0.0.0 so that boxes meet. */
+                unsigned span = k == 0 ? 1 : k == 3 ? 40 : 6;
+                unsigned base = k == 0 ? 10 : 0;
+                unsigned a = base + (unsigned)(RND() % span), z = base + (unsigned)(RND() % span);
+                if (a > z) {
+                    unsigned s = a;
+                    a = z;
+                    z = s;
+                }
+                b->lo[k] = (uint8_t)a;
+                b->hi[k] = (uint8_t)z;
+            }
+            snprintf(spec, sizeof(spec), "%u-%u.%u-%u.%u-%u.%u-%u", b->lo[0], b->hi[0], b->lo[1],
+                     b->hi[1], b->lo[2], b->hi[2], b->lo[3], b->hi[3]);
+            assert_int_equal(pk_targets_add(t, spec, i < ni ? 0 : PK_TARGET_EXCLUDE, &why), 0);
+        }
+        assert_int_equal(pk_targets_finish(t, 1u << 20, &why), 0);
+        uint64_t k = 0;
+        for (int i = 0; i < ni; i++) {
+            const struct rbox *b = &inc[i];
+            uint8_t a[4];
+            for (unsigned o1 = b->lo[1]; o1 <= b->hi[1]; o1++)
+                for (unsigned o2 = b->lo[2]; o2 <= b->hi[2]; o2++)
+                    for (unsigned o3 = b->lo[3]; o3 <= b->hi[3]; o3++) {
+                        a[0] = b->lo[0], a[1] = (uint8_t)o1, a[2] = (uint8_t)o2, a[3] = (uint8_t)o3;
+                        bool out = false;
+                        for (int e = 0; e < ne && !out; e++)
+                            out = in_box(a, &exc[e]);
+                        if (out)
+                            continue;
+                        struct pk_target tg;
+                        if (pk_targets_get(t, k, &tg) != 0 || memcmp(tg.addr, a, 4) != 0)
+                            fail_msg("round %d: host %llu is not %u.%u.%u.%u", round,
+                                     (unsigned long long)k, a[0], a[1], a[2], a[3]);
+                        k++;
+                    }
+        }
+        assert_int_equal(pk_targets_count(t), k);
+        pk_targets_free(t);
+    }
+#undef RND
+}
+
 int
 main(void)
 {
@@ -233,7 +452,9 @@ main(void)
         cmocka_unit_test(test_addresses),  cmocka_unit_test(test_blocks_and_ranges),
         cmocka_unit_test(test_exclusions), cmocka_unit_test(test_limit),
         cmocka_unit_test(test_refuses),    cmocka_unit_test(test_names),
-        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_text),       cmocka_unit_test(test_mapped),
+        cmocka_unit_test(test_shorthand),  cmocka_unit_test(test_lazy_octets),
+        cmocka_unit_test(test_cut),        cmocka_unit_test(test_cut_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,25 +22,15 @@
 #include "portkit/target.h"
 #include "portkit/version.h"
 
-#define LIST_MAX 25           /* a state with more ports than this on a host is summarised */
 #define FILE_MAX (64u << 20)  /* largest -iL / --excludefile read */
 #define REPORT_MAX (1u << 30) /* largest XML or grepable report kept in memory */
 #define SEED_SHARD 0x706f72746b6974ull
-
-/* What one host's results add up to. */
-struct hagg {
-    struct pk_report_port *listed;
-    size_t n, cap;
-    uint64_t count[PK_PORT_NSTATES];
-    uint64_t reason[PK_PORT_NSTATES][PK_REASON_COUNT];
-    uint32_t srtt_us, rttvar_us;
-};
 
 struct scan_ctx {
     struct cli *cli;
     bool open_only;
     bool progress;
-    struct hagg **hosts;
+    struct pk_scan_agg *agg; /* the results by host */
     uint64_t nhosts;
     bool oom;
     size_t progress_len;
@@ -128,39 +118,14 @@ json_result(struct scan_ctx *x, const struct pk_scan_result *r)
     pk_buf_putc(&cli->out, '\n');
 }
 
-/* The engine's result callback: aggregates per host and streams JSON. */
+/* The scan's result callback: aggregates per host and streams JSON. */
 static int
 on_result(const struct pk_scan_result *r, void *arg)
 {
     struct scan_ctx *x = arg;
-    struct hagg *h = x->hosts[r->host];
-    if (!h) {
-        h = x->hosts[r->host] = calloc(1, sizeof(*h));
-        if (!h) {
-            x->oom = true;
-            return 1;
-        }
-    }
-    h->count[r->state]++;
-    h->reason[r->state][r->reason]++;
-    if (r->state == PK_PORT_OPEN || h->count[r->state] <= LIST_MAX) {
-        if (h->n == h->cap) {
-            size_t cap = h->cap ? h->cap * 2 : 8;
-            struct pk_report_port *p = realloc(h->listed, cap * sizeof(*p));
-            if (!p) {
-                x->oom = true;
-                return 1;
-            }
-            h->listed = p;
-            h->cap = cap;
-        }
-        h->listed[h->n++] = (struct pk_report_port){r->port, r->state, r->reason,
-                                                    service_name(x->cli->reg, r->port)};
-    }
-    if (r->rtt_us) {
-        uint32_t d = r->rtt_us > h->srtt_us ? r->rtt_us - h->srtt_us : h->srtt_us - r->rtt_us;
-        h->rttvar_us = h->srtt_us ? (3 * h->rttvar_us + d) / 4 : r->rtt_us / 2;
-        h->srtt_us = h->srtt_us ? (7 * h->srtt_us + r->rtt_us) / 8 : r->rtt_us;
+    if (pk_scan_agg_add(x->agg, r) < 0) {
+        x->oom = true;
+        return 1;
     }
     if (x->cli->json && (!x->open_only || r->state == PK_PORT_OPEN)) {
         json_result(x, r);
@@ -170,7 +135,7 @@ on_result(const struct pk_scan_result *r, void *arg)
     return 0;
 }
 
-/* The engine's progress callback: one line on stderr, rewritten in place. */
+/* The scan's progress callback: one line on stderr, rewritten in place. */
 static void
 on_progress(const struct pk_scan_stats *st, void *arg)
 {
@@ -190,47 +155,38 @@ on_progress(const struct pk_scan_stats *st, void *arg)
         x->progress_len = strlen(line);
 }
 
-/* qsort() order of listed ports: by number. */
-static int
-cmp_port(const void *a, const void *b)
-{
-    const struct pk_report_port *x = a, *y = b;
-    return x->port < y->port ? -1 : x->port > y->port;
-}
-
 /*
- * Fills rh from host aggregate h: ports of a state with more than LIST_MAX (or every
- * non-open one with --open) become counts. Sorts h's list.
+ * Fills rh from the aggregate of host h, with its listed ports (and their registry names)
+ * in *ports, which the caller frees, and its open ports counted in *open. Returns false when
+ * out of memory.
  */
-static void
-make_report(struct scan_ctx *x, struct hagg *h, const struct pk_target *tg, time_t start,
-            time_t end, struct pk_report_host *rh)
+static bool
+make_report(struct scan_ctx *x, uint64_t h, const struct pk_target *tg, time_t start, time_t end,
+            struct pk_report_host *rh, struct pk_report_port **ports, uint64_t *open)
 {
+    struct pk_scan_host sh;
     memset(rh, 0, sizeof(*rh));
+    *ports = NULL;
     rh->target = tg;
     rh->start = start;
     rh->end = end;
-    if (!h)
-        return;
-    bool summarise[PK_PORT_NSTATES] = {false};
-    for (int s = 1; s < PK_PORT_NSTATES; s++)
-        summarise[s] = h->count[s] > LIST_MAX || x->open_only;
-    size_t m = 0;
-    for (size_t i = 0; i < h->n; i++)
-        if (!summarise[h->listed[i].state])
-            h->listed[m++] = h->listed[i];
-    h->n = m;
-    qsort(h->listed, h->n, sizeof(*h->listed), cmp_port);
-    for (int s = 1; s < PK_PORT_NSTATES; s++)
-        if (summarise[s]) {
-            rh->extra[s] = h->count[s];
-            memcpy(rh->extra_reason[s], h->reason[s], sizeof(h->reason[s]));
-        }
-    rh->ports = h->listed;
-    rh->nports = h->n;
-    rh->srtt_us = h->srtt_us;
-    rh->rttvar_us = h->rttvar_us;
-    rh->to_us = h->srtt_us + 4 * h->rttvar_us;
+    if (pk_scan_agg_host(x->agg, h, &sh) < 0)
+        return false;
+    if (sh.nports && !(*ports = calloc(sh.nports, sizeof(**ports))))
+        return false;
+    for (size_t i = 0; i < sh.nports; i++)
+        (*ports)[i] =
+            (struct pk_report_port){sh.ports[i].port, sh.ports[i].state, sh.ports[i].reason,
+                                    service_name(x->cli->reg, sh.ports[i].port)};
+    memcpy(rh->extra, sh.extra, sizeof(rh->extra));
+    memcpy(rh->extra_reason, sh.extra_reason, sizeof(rh->extra_reason));
+    rh->ports = *ports;
+    rh->nports = sh.nports;
+    rh->srtt_us = sh.srtt_us;
+    rh->rttvar_us = sh.rttvar_us;
+    rh->to_us = sh.to_us;
+    *open = sh.count[PK_PORT_OPEN];
+    return true;
 }
 
 /* Appends the human table for one host to b (the terminal output or the -oN file). */
@@ -748,8 +704,8 @@ run_scan(struct cli *cli, int argc, char **argv)
         const char *svc = getenv("PORTKIT_NMAP_SERVICES");
         if (!svc)
             svc = "/usr/share/nmap/nmap-services";
-        if (pk_portset_top(cli->reg, *svc ? svc : NULL, PK_TCP, top ? (unsigned)top : 1000,
-                           ports) < 0) {
+        if (pk_portset_top(cli->reg, *svc ? svc : NULL, PK_TCP, top ? (unsigned)top : 1000, ports) <
+            0) {
             cli_err("--top-ports: out of memory");
             rc = EXIT_RUNTIME;
             goto out;
@@ -774,8 +730,8 @@ run_scan(struct cli *cli, int argc, char **argv)
 
     /* The scan. */
     x.nhosts = pk_targets_count(targets);
-    x.hosts = calloc(x.nhosts, sizeof(*x.hosts));
-    if (!x.hosts) {
+    struct pk_scan_agg_opts ao = {.open_only = x.open_only};
+    if (pk_scan_agg_new(x.nhosts, &ao, &x.agg) < 0) {
         cli_err("out of memory");
         rc = EXIT_RUNTIME;
         goto out;
@@ -836,21 +792,27 @@ run_scan(struct cli *cli, int argc, char **argv)
     for (uint64_t h = 0; h < x.nhosts; h++) {
         struct pk_target tg;
         struct pk_report_host rh;
+        struct pk_report_port *listed;
+        uint64_t open = 0;
         pk_targets_get(targets, h, &tg);
-        make_report(&x, x.hosts[h], &tg, t0, t1, &rh);
+        if (!make_report(&x, h, &tg, t0, t1, &rh, &listed, &open)) {
+            cli_err("out of memory");
+            rc = EXIT_RUNTIME;
+            goto reports_out;
+        }
         if (out.xml)
             pk_report_xml_host(&xml, &rh);
         if (out.grep)
             pk_report_grep_host(&grep, &rh);
-        bool show = !x.open_only || (x.hosts[h] && x.hosts[h]->count[PK_PORT_OPEN]);
+        bool show = !x.open_only || open;
         if (out.normal && show)
             table_host(cli, &normal, &rh, false);
-        if (table && show) {
+        if (table && show)
             table_host(cli, &cli->out, &rh, cli->color);
-            if (cli_maybe_flush(cli) < 0) {
-                rc = EXIT_RUNTIME;
-                goto reports_out;
-            }
+        free(listed);
+        if (table && show && cli_maybe_flush(cli) < 0) {
+            rc = EXIT_RUNTIME;
+            goto reports_out;
         }
     }
     char summary[400];
@@ -918,14 +880,7 @@ reports_out:
     pk_buf_free(&normal);
 
 out:
-    if (x.hosts) {
-        for (uint64_t h = 0; h < x.nhosts; h++)
-            if (x.hosts[h]) {
-                free(x.hosts[h]->listed);
-                free(x.hosts[h]);
-            }
-        free(x.hosts);
-    }
+    pk_scan_agg_free(x.agg);
     for (int k = 0; k < 3; k++)
         free(out.owned[k]);
     pk_targets_free(targets);
