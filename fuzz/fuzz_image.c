@@ -62,11 +62,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (rc != PK_ENOMEM)
                 abort();
         }
-        /* Again with the checksum made right: the structure checks alone must hold. */
+        /* Again with the size and checksum made right: the structure checks alone must
+         * hold (libFuzzer cuts inputs to -max_len, which would else never pass the size). */
         if (size < sizeof(struct pk__image_hdr))
             break;
         struct pk__image_hdr h;
         memcpy(&h, copy, sizeof(h));
+        h.size = size;
+        memcpy(copy, &h, sizeof(h));
         h.checksum = pk__image_sum(copy, size);
         memcpy(copy, &h, sizeof(h));
     }

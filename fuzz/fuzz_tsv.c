@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build.h"
-#include "image.h"
-#include "portkit/error.h"
+#include "build_check.h"
 #include "tsv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -40,22 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nrecs = 0, nnotes = 0;
     int r1 = pk__tsv_registry(rbuf, rlen, NULL, NULL, &recs, &nrecs);
     int r2 = pk__tsv_notes(nbuf, nlen, NULL, NULL, &notes, &nnotes);
-    if (r1 == 0 && r2 == 0) {
-        struct pk__build_meta meta = {"fuzz", "", ""};
-        void *img;
-        size_t len;
-        int rc = pk__registry_build(recs, nrecs, notes, nnotes, NULL, 0, &meta, &img, &len);
-        if (rc == 0) {
-            const struct pk_registry *reg;
-            const char *why;
-            if (pk_registry_from_image(img, len, &reg, &why) != 0)
-                abort(); /* the builder made an image its own verifier refuses */
-            pk_registry_close(reg);
-            free(img);
-        } else if (rc != PK_ENOMEM && rc != PK_ERANGE) {
-            abort(); /* the readers let through what the builder calls invalid */
-        }
-    }
+    if (r1 == 0 && r2 == 0)
+        fuzz_check_build(recs, nrecs, notes, nnotes, "");
     free(recs);
     free(notes);
     free(rbuf);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "portkit/buf.h"
+#include "portkit/change.h"
 #include "portkit/policy.h"
 #include "portkit/registry.h"
 #include "portkit/common.h"
@@ -173,6 +174,30 @@ PK_API void pk_out_search_json(const struct pk_out *o, const struct pk_search_re
 /* Appends a search result as an HTML <li>: its ports (linked), protocols, services (linked
  * to their name pages) and the text of its best match. */
 PK_API void pk_out_search_html(const struct pk_out *o, const struct pk_search_result *r);
+
+/*
+ * Appends which registry reg is, for a terminal: "built-in snapshot" or "local database",
+ * " of DATE" when it has IANA's date, ", from SOURCE" (the URL or packages it came from).
+ */
+PK_API void pk_out_registry_text(struct pk_buf *b, const struct pk_registry *reg);
+
+/* ---- Changes between two registries ---- */
+
+/*
+ * Writes change c as a JSON object (docs/schema/change.json): change (its kind), port,
+ * port_end, protocols, and before and after, each {status, services, description}.
+ */
+PK_API void pk_out_change_json(const struct pk_out *o, const struct pk_change *c);
+
+/* Appends the counts of the n changes by kind: "3 newly assigned, 1 de-assigned, ...". */
+PK_API void pk_out_changes_count(struct pk_buf *b, const struct pk_change *c, size_t n);
+
+/* Appends the counts, then a table of the changes of each kind (PORT PROTO WAS NOW).
+ * Returns 0 or PK_ENOMEM. */
+PK_API int pk_out_changes_text(const struct pk_out *o, const struct pk_change *c, size_t n);
+
+/* Appends the n changes as an HTML table. */
+PK_API void pk_out_changes_html(const struct pk_out *o, const struct pk_change *c, size_t n);
 
 /* ---- Errors ---- */
 

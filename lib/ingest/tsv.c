@@ -9,7 +9,6 @@
 #include "grow.h"
 #include "portkit/error.h"
 #include "tsv.h"
-#include "utf8.h"
 
 /* Reports a malformed line. Returns false. */
 static bool lineerr(pk__tsv_err err, void *arg, unsigned line, const char *fmt, ...)
@@ -26,43 +25,6 @@ lineerr(pk__tsv_err err, void *arg, unsigned line, const char *fmt, ...)
     if (err)
         err(arg, line, msg);
     return false;
-}
-
-/* Parses a decimal port with no sign and no leading zeros. Returns -1 when s..e isn't one. */
-static long
-parse_port(const char *s, const char *e)
-{
-    if (s == e || e - s > 5 || (*s == '0' && e - s > 1))
-        return -1;
-    long v = 0;
-    for (const char *p = s; p < e; p++) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        v = v * 10 + (*p - '0');
-    }
-    return v > PK_PORT_MAX ? -1 : v;
-}
-
-/* Parses "N" or "N-M" into lo, hi. Returns false when malformed. */
-static bool
-parse_ports(const char *s, const char *e, unsigned *lo, unsigned *hi)
-{
-    const char *dash = memchr(s, '-', (size_t)(e - s));
-    long a = parse_port(s, dash ? dash : e);
-    long b = dash ? parse_port(dash + 1, e) : a;
-    if (a < 0 || b < 0 || a > b)
-        return false;
-    *lo = (unsigned)a;
-    *hi = (unsigned)b;
-    return true;
-}
-
-/* The pk_proto bit named exactly (lowercase) by the n bytes at s, or 0. */
-static unsigned
-proto_bit(const char *s, size_t n)
-{
-    unsigned p = pk_proto_from_name(s, n);
-    return p && strncmp(s, pk_proto_name(p), n) == 0 ? p : 0;
 }
 
 /* Undoes the TSV escapes \\ \t \n \r in place. Returns false on an unknown escape. */
@@ -96,46 +58,6 @@ unescape(char *s)
     return true;
 }
 
-/*
- * Returns true when s is valid UTF-8 without C0 or C1 controls, DEL or bidirectional
- * controls; allow lists the C0 controls that may appear (IANA's notes hold line breaks).
- */
-static bool
-clean_text(const char *s, const char *allow)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t left = strlen(s);
-    while (left) {
-        unsigned c = *p, cp;
-        if ((c < 0x20 && !(allow[0] && strchr(allow, (int)c))) || c == 0x7f)
-            return false;
-        size_t n = c < 0x80 ? 1 : pk__utf8_decode(p, left, &cp);
-        if (n == 0)
-            return false;
-        if (c >= 0x80 &&
-            (cp < 0xa0 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-             cp == 0x200e || cp == 0x200f || cp == 0x061c))
-            return false; /* C1 control, or a bidirectional control */
-        p += n;
-        left -= n;
-    }
-    return true;
-}
-
-/*
- * The status a record gives its ports: a service name assigns; a record without one assigns
- * nothing (1008/udp "Possibly used by Sun Solaris", 24 "any private mail system"): it is
- * reserved when its description says so ("Reserved", "IANA Reserved"), else unassigned.
- * Keep in step with status_of() in scripts/regen-registry.
- */
-static unsigned
-status_of(const char *service, const char *desc)
-{
-    if (*service)
-        return PK_ASSIGNED;
-    return strcasestr(desc, "reserved") ? PK_RESERVED : PK_UNASSIGNED;
-}
-
 /* True for "YYYY" or "YYYY-MM". */
 static bool
 as_of_ok(const char *s)
@@ -146,22 +68,9 @@ as_of_ok(const char *s)
     return n == 4 || (s[4] == '-' && strspn(s + 5, "0123456789") == 2);
 }
 
-/* Column order of the TSV, as IANA's CSV has them, then the date of the columns after the
- * description: string slots, -1 port, -2 protocol. */
-#define NCOLS 13
-static const int tsv_to_str[NCOLS] = {PK__S_SERVICE,
-                                   -1,
-                                   -2,
-                                   PK__S_DESCRIPTION,
-                                   PK__S_ASSIGNEE,
-                                   PK__S_CONTACT,
-                                   PK__S_REGISTERED,
-                                   PK__S_MODIFIED,
-                                   PK__S_REFERENCE,
-                                   PK__S_SERVICE_CODE,
-                                   PK__S_UNAUTHORIZED,
-                                   PK__S_NOTES,
-                                   PK__S_AS_OF};
+/* The TSV's columns: IANA's twelve (ingest.h), then the date of the columns after the
+ * description. */
+#define NCOLS (PK__IANA_NCOLS + 1)
 
 /* Splits buf into lines in place, calling fn on each non-comment line. A last line without a
  * newline, a NUL byte, or a file over the limit is an error. */
@@ -261,25 +170,26 @@ registry_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
     for (int i = 0; i < NCOLS; i++) {
         if (!unescape(f[i]))
             return lineerr(err, arg, line, "column %d: unknown backslash escape", i + 1);
-        if (!clean_text(f[i], "\n\t\r"))
+        if (!pk__ingest_text_ok(f[i], "\n\t\r"))
             return lineerr(err, arg, line, "column %d: control character or invalid UTF-8", i + 1);
     }
     if (f[1][0] == '\0')
         r.flags |= PK_REC_NOPORT;
-    else if (!parse_ports(f[1], f[1] + strlen(f[1]), &r.lo, &r.hi))
+    else if (!pk__ingest_ports(f[1], f[1] + strlen(f[1]), &r.lo, &r.hi))
         return lineerr(err, arg, line, "bad port number '%.32s'", f[1]);
     if (r.hi != r.lo)
         r.flags |= PK_REC_RANGE;
-    if (f[2][0] && !(r.proto = proto_bit(f[2], strlen(f[2]))))
+    if (f[2][0] && !(r.proto = pk__ingest_proto(f[2], strlen(f[2]))))
         return lineerr(err, arg, line, "unknown protocol '%.32s'", f[2]);
     if (f[0][0] == '\0' && (r.flags & PK_REC_NOPORT))
         return lineerr(err, arg, line, "a record needs a service name or a port");
     if (f[12][0] && !as_of_ok(f[12]))
         return lineerr(err, arg, line, "column 13: a date YYYY or YYYY-MM, not '%.16s'", f[12]);
-    for (int i = 0; i < NCOLS; i++)
-        if (tsv_to_str[i] >= 0)
-            r.str[tsv_to_str[i]] = f[i];
-    r.status = status_of(r.str[PK__S_SERVICE], r.str[PK__S_DESCRIPTION]);
+    for (int i = 0; i < PK__IANA_NCOLS; i++)
+        if (pk__iana_columns[i] >= 0)
+            r.str[pk__iana_columns[i]] = f[i];
+    r.str[PK__S_AS_OF] = f[PK__IANA_NCOLS];
+    r.status = pk__ingest_status(r.str[PK__S_SERVICE], r.str[PK__S_DESCRIPTION]);
     return add_item(c, &r);
 }
 
@@ -348,7 +258,7 @@ notes_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
     struct pk__build_note nt = {0};
     char *e;
     char *ports = field(p, &e);
-    if (!parse_ports(ports, e, &nt.lo, &nt.hi))
+    if (!pk__ingest_ports(ports, e, &nt.lo, &nt.hi))
         return lineerr(err, arg, line, "bad port or range '%.*s'",
                        (int)(e - ports > 32 ? 32 : e - ports), ports);
     char *protos = field(e, &e);
@@ -356,7 +266,7 @@ notes_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
     for (char *q = protos; ok && q < e;) {
         char *comma = memchr(q, ',', (size_t)(e - q));
         char *qe = comma ? comma : e;
-        unsigned bit = proto_bit(q, (size_t)(qe - q));
+        unsigned bit = pk__ingest_proto(q, (size_t)(qe - q));
         if (!bit || (nt.protos & bit))
             ok = false;
         nt.protos |= bit;
@@ -393,7 +303,7 @@ notes_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
                        PK__NOTE_TEXT_MAX, tl);
     if (e[tl - 1] != '.' || e[tl - 2] == ' ')
         return lineerr(err, arg, line, "text must end with a period");
-    if (!clean_text(e, ""))
+    if (!pk__ingest_text_ok(e, ""))
         return lineerr(err, arg, line, "text has a control character or invalid UTF-8");
     nt.text = e;
     return add_item(c, &nt);
@@ -425,13 +335,14 @@ prior_line(char *p, unsigned line, void *ctx, pk__tsv_err err, void *arg)
     struct pk__build_prior pr = {.protos = PK_PROTO_ALL};
     char *slash = memchr(spec, '/', (size_t)(e - spec));
     unsigned lo, hi;
-    if (!parse_ports(spec, slash ? slash : e, &lo, &hi) || lo != hi)
-        return lineerr(err, arg, line, "bad port '%.*s'", (int)(e - spec > 16 ? 16 : e - spec), spec);
-    if (slash && !(pr.protos = proto_bit(slash + 1, (size_t)(e - slash - 1))))
+    if (!pk__ingest_ports(spec, slash ? slash : e, &lo, &hi) || lo != hi)
+        return lineerr(err, arg, line, "bad port '%.*s'", (int)(e - spec > 16 ? 16 : e - spec),
+                       spec);
+    if (slash && !(pr.protos = pk__ingest_proto(slash + 1, (size_t)(e - slash - 1))))
         return lineerr(err, arg, line, "bad protocol after '%.*s'", (int)(slash - spec), spec);
     pr.port = lo;
     char *w = field(e, &e);
-    long v = parse_port(w, e);
+    long v = pk__ingest_port(w, e);
     if (v < 1 || v > 100)
         return lineerr(err, arg, line, "weight must be 1 to 100, not '%.*s'",
                        (int)(e - w > 8 ? 8 : e - w), w);
@@ -448,8 +359,8 @@ pk__tsv_prior(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__buil
               size_t *n)
 {
     void *v;
-    int rc = read_items(buf, len, err, arg, prior_line, sizeof(**prior), PK__NPORTS * PK_NPROTO,
-                        &v, n);
+    int rc =
+        read_items(buf, len, err, arg, prior_line, sizeof(**prior), PK__NPORTS * PK_NPROTO, &v, n);
     if (rc == 0)
         *prior = v;
     return rc;

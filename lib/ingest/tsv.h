@@ -11,13 +11,14 @@
 #include <stddef.h>
 
 #include "build.h"
+#include "ingest.h"
 
 #define PK__TSV_FILE_MAX (64u << 20)
 #define PK__NOTE_TEXT_MIN 10
 #define PK__NOTE_TEXT_MAX 400
 
 /* Called for each malformed line: its number (1-based) and what is wrong. */
-typedef void (*pk__tsv_err)(void *arg, unsigned line, const char *msg);
+typedef pk__ingest_err pk__tsv_err;
 
 /*
  * Parses the registry TSV in buf (len bytes followed by a NUL; modified in place: the strings
@@ -37,7 +38,7 @@ int pk__tsv_notes(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__
  * Parses the popularity prior (data/everyday.txt: "PORT[/PROTO] WEIGHT  # what", weight
  * 1-100; without a protocol, every protocol) in buf. Returns what pk__tsv_registry() does.
  */
-int pk__tsv_prior(char *buf, size_t len, pk__tsv_err err, void *arg,
-                  struct pk__build_prior **prior, size_t *n);
+int pk__tsv_prior(char *buf, size_t len, pk__tsv_err err, void *arg, struct pk__build_prior **prior,
+                  size_t *n);
 
 #endif

@@ -223,6 +223,7 @@ struct pk_out_cache {
     const struct pk_port_policy *pol; /* whose members polfrag holds */
     char polfrag[8][192];             /* by the bits of pk__out_cached_policy() */
     size_t polfrag_n[8];              /* 0: not formed yet */
+    struct pk_buf regm;               /* the page's "registry" member, formed once */
 };
 
 const char *
@@ -243,6 +244,48 @@ pk__out_cached_policy(const struct pk_out *o, const struct pk_port_policy *pol, 
     return *n ? c->polfrag[bits] : NULL;
 }
 
+/* Appends the "registry" member of a page: which registry answered, and of what date. */
+static void
+registry_member(struct pk_buf *b, const struct pk_registry *reg)
+{
+    struct pk_registry_info info;
+    pk_registry_info(reg, &info);
+    pk_buf_puts(b, "\"registry\":{\"source\":");
+    pk_buf_json_str(b, info.source);
+    pk_buf_puts(b, ",\"date\":");
+    if (*info.date)
+        pk_buf_json_str(b, info.date);
+    else
+        pk_buf_puts(b, "null");
+    pk_buf_puts(b, info.builtin ? ",\"builtin\":true}" : ",\"builtin\":false}");
+}
+
+void
+pk__out_registry_put(struct pk_buf *b, const struct pk_out *o)
+{
+    struct pk_out_cache *c = o->cache;
+    if (c && !c->regm.len)
+        registry_member(&c->regm, o->reg);
+    if (c && c->regm.len && !c->regm.err)
+        pk_buf_put(b, c->regm.data, c->regm.len);
+    else
+        registry_member(b, o->reg);
+}
+
+void
+pk_out_registry_text(struct pk_buf *b, const struct pk_registry *reg)
+{
+    struct pk_registry_info info;
+    pk_registry_info(reg, &info);
+    pk_buf_puts(b, info.builtin ? "built-in snapshot" : "local database");
+    if (*info.date)
+        pk_buf_printf(b, " of %s", info.date);
+    if (*info.source) {
+        pk_buf_puts(b, ", from ");
+        pk_buf_term_str(b, info.source, true);
+    }
+}
+
 int
 pk_out_cache_new(const struct pk_registry *reg, struct pk_out_cache **out)
 {
@@ -250,6 +293,7 @@ pk_out_cache_new(const struct pk_registry *reg, struct pk_out_cache **out)
     if (!c)
         return PK_ENOMEM;
     c->reg = reg;
+    pk_buf_init(&c->regm, 8192);
     c->nrecs = pk_registry_count(reg);
     c->nnotes = pk_registry_note_count(reg);
     c->recs = calloc(c->nrecs ? c->nrecs : 1, sizeof(*c->recs));
@@ -277,6 +321,7 @@ pk_out_cache_free(struct pk_out_cache *c)
     free(c->hinted);
     free(c->recs);
     free(c->notes);
+    pk_buf_free(&c->regm);
     free(c);
 }
 

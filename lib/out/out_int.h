@@ -28,6 +28,10 @@ void pk__out_record_put(struct pk_buf *b, const struct pk_out *o, const struct p
                         unsigned proto);
 void pk__out_note_put(struct pk_buf *b, const struct pk_out *o, const struct pk_note *n);
 
+/* Appends the page's "registry" member (source, date, builtin) of o->reg to b, formed once
+ * per cache. */
+void pk__out_registry_put(struct pk_buf *b, const struct pk_out *o);
+
 /* Writes note n as the next value of j, from the cache when o has one. */
 void pk__out_note(struct pk_json *j, const struct pk_out *o, const struct pk_note *n);
 

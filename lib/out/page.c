@@ -204,6 +204,8 @@ pk_out_page_json(const struct pk_out *o, const struct pk_page *page)
     } else {
         PUT(b, ",\"block\":null");
     }
+    pk_buf_putc(b, ',');
+    pk__out_registry_put(b, o);
     if (page->extra) {
         /* A higher layer's members ("here"): the writer expects a comma before them. */
         struct pk_out eo = *o;

@@ -388,6 +388,14 @@ pk_out_page_html(const struct pk_out *o, const struct pk_page *page)
     notes_html(o, page);
     ranges_html(o, page);
     check_html(o, page);
+    /* Which registry answered, and of what date. */
+    struct pk_buf reg;
+    pk_buf_init(&reg, 8192);
+    pk_out_registry_text(&reg, o->reg);
+    pk_buf_puts(b, "<p class=\"registry\">Registry: ");
+    pk_buf_html_str(b, reg.data ? reg.data : "");
+    pk_buf_puts(b, ".</p>\n");
+    pk_buf_free(&reg);
     if (page->extra)
         page->extra(o, PK_PAGE_HTML, page->extra_arg);
     pk_buf_puts(b, "</article>\n");

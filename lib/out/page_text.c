@@ -310,6 +310,11 @@ pk_out_page_text(const struct pk_out *o, const struct pk_page *page)
              pk__range_bounds(page->range));
     field(o, 2, "range", PK_STYLE_NONE, false, line, vcol);
     host_lines(o, page, vcol);
+    struct pk_buf reg;
+    pk_buf_init(&reg, 8192);
+    pk_out_registry_text(&reg, o->reg);
+    field(o, 2, "registry", PK_STYLE_NONE, false, reg.data ? reg.data : "", vcol);
+    pk_buf_free(&reg);
     for (size_t i = 0; i < page->nproto; i++) {
         const struct pk_page_proto *pp = &page->proto[i];
         if (!pp->shown)

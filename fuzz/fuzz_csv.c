@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * libFuzzer target for the reader of IANA's CSV (lib/ingest/csv.c), which portkit update runs on
+ * what it downloads. Whatever the reader accepts, the image builder must build and the
+ * verifier must accept; nothing it reads may make it read or write out of bounds.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_check.h"
+#include "ingest.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > (1u << 20))
+        return 0;
+    char *buf = malloc(size + 1);
+    if (!buf)
+        return 0;
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    struct pk__source s;
+    if (pk__csv_read(buf, size, NULL, NULL, &s) == 0) {
+        fuzz_check_build(s.recs, s.nrecs, NULL, 0, s.date);
+        pk__source_free(&s);
+    }
+    free(buf);
+    return 0;
+}
