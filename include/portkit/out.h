@@ -117,6 +117,11 @@ PK_API size_t pk_table_rows(const struct pk_table *t);
 /* Appends the table to o->b. Returns 0 or the first error met while filling it. */
 PK_API int pk_table_render(struct pk_table *t, const struct pk_out *o, unsigned flags);
 
+/* pk_table_render() for long tables: calls flush(arg) after each row, which may write o->b
+ * out and empty it. Returns 0, the first error, or flush's negative value (which stops). */
+PK_API int pk_table_render_flush(struct pk_table *t, const struct pk_out *o, unsigned flags,
+                                 int (*flush)(void *arg), void *arg);
+
 /* ---- Registry records and notes ---- */
 
 /*

@@ -71,8 +71,14 @@ pk__text_fit(const char *s, size_t len, size_t cols, size_t *used)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, w = 0;
     while (i < len) {
-        unsigned cp = p[i];
-        size_t n = p[i] < 0x80 ? 1 : pk__utf8_decode(p + i, len - i, &cp);
+        /* A run of ASCII, the common case, a column a byte. */
+        size_t run = len - i < cols - w ? len - i : cols - w;
+        while (run > 0 && p[i] < 0x80)
+            i++, w++, run--;
+        if (i == len || p[i] < 0x80)
+            break; /* the end, or an ASCII character past cols */
+        unsigned cp;
+        size_t n = pk__utf8_decode(p + i, len - i, &cp);
         unsigned cw = 1;
         if (n == 0)
             n = 1;

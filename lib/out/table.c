@@ -24,6 +24,12 @@ struct cell {
     uint8_t style;
 };
 
+/* What the pool holds before each text: its length and display width, found once when the
+ * cell is set (a table of 40,000 rows is measured once, not at every render step). */
+struct meta {
+    uint32_t len, width;
+};
+
 struct pk_table {
     const struct pk_col *cols;
     size_t ncols;
@@ -95,47 +101,68 @@ pk_table_cell(struct pk_table *t, size_t col, const char *text, enum pk_style st
         return PK_EINVAL;
     if (!text || !*text)
         return EMPTY;
+    struct meta m = {0, 0};
+    size_t at = t->text.len;
+    pk_buf_put(&t->text, &m, sizeof(m));
     size_t off = t->text.len;
     pk_buf_term_str(&t->text, text, true);
+    m.len = (uint32_t)(t->text.len - off);
     pk_buf_putc(&t->text, '\0');
     if (t->text.err)
         return t->err = t->text.err;
+    m.width = (uint32_t)pk__text_width(t->text.data + off, m.len);
+    memcpy(t->text.data + at, &m, sizeof(m));
     pk_table_cell_id(t, col, (int32_t)off, st);
     return (int32_t)off;
 }
 
-/* The text of cell k. */
+/* The text of cell k, and its length and width. */
 static const char *
-cell_text(const struct pk_table *t, size_t k)
+cell_text(const struct pk_table *t, size_t k, struct meta *m)
 {
-    return t->cells[k].text == EMPTY ? "" : t->text.data + t->cells[k].text;
+    if (t->cells[k].text == EMPTY) {
+        *m = (struct meta){0, 0};
+        return "";
+    }
+    memcpy(m, t->text.data + t->cells[k].text - sizeof(*m), sizeof(*m));
+    return t->text.data + t->cells[k].text;
 }
 
-/* Appends s cut to width columns (with an ellipsis when cut), in style st. */
+/* Appends s (m its length and width) cut to width columns (with an ellipsis when cut), in
+ * style st. */
 static void
-put_cell(struct pk_buf *b, const struct pk_out *o, const char *s, size_t width, enum pk_style st,
-         size_t *used)
+put_cell(struct pk_buf *b, const struct pk_out *o, const char *s, struct meta m, size_t width,
+         enum pk_style st, size_t *used)
 {
-    size_t len = strlen(s), w;
-    size_t fit = pk__text_fit(s, len, width, &w);
-    pk_buf_puts(b, pk_out_sgr(o, st));
-    if (fit < len) {
+    size_t len = m.len, w = m.width;
+    const char *sgr = pk_out_sgr(o, st);
+    if (*sgr)
+        pk_buf_puts(b, sgr);
+    if (m.width > width) {
         /* The ellipsis takes one column in a UTF-8 locale, three otherwise. */
         bool utf8 = MB_CUR_MAX > 1;
         size_t ew = utf8 ? 1 : 3;
-        fit = pk__text_fit(s, len, width > ew ? width - ew : 0, &w);
+        size_t fit = pk__text_fit(s, len, width > ew ? width - ew : 0, &w);
         pk_buf_put(b, s, fit);
         pk_buf_puts(b, utf8 ? "\xe2\x80\xa6" : "...");
         w += ew;
     } else {
         pk_buf_put(b, s, len);
     }
-    pk_buf_puts(b, pk_out_sgr_end(o, st));
+    if (*sgr)
+        pk_buf_puts(b, pk_out_sgr_end(o, st));
     *used = w;
 }
 
 int
 pk_table_render(struct pk_table *t, const struct pk_out *o, unsigned flags)
+{
+    return pk_table_render_flush(t, o, flags, NULL, NULL);
+}
+
+int
+pk_table_render_flush(struct pk_table *t, const struct pk_out *o, unsigned flags,
+                      int (*flush)(void *arg), void *arg)
 {
     if (t->err)
         return t->err;
@@ -155,10 +182,10 @@ pk_table_render(struct pk_table *t, const struct pk_out *o, unsigned flags)
             if (t->cells[k].text == EMPTY)
                 continue;
             used[c] = true;
-            const char *s = cell_text(t, k);
-            size_t w = pk__text_width(s, strlen(s));
-            if (w > width[c])
-                width[c] = w;
+            struct meta m;
+            cell_text(t, k, &m);
+            if (m.width > width[c])
+                width[c] = m.width;
         }
     size_t indent = (flags & PK_TABLE_INDENT) ? 2 : 0, total = indent, nused = 0;
     int last = -1;
@@ -186,6 +213,7 @@ pk_table_render(struct pk_table *t, const struct pk_out *o, unsigned flags)
     }
     struct pk_buf *b = o->b;
     size_t w;
+    int rc = 0;
     if (!(flags & PK_TABLE_NO_HEADER) && last >= 0) {
         pk__out_pad(b, indent);
         pk_buf_puts(b, pk_out_sgr(o, PK_STYLE_BOLD));
@@ -211,22 +239,24 @@ pk_table_render(struct pk_table *t, const struct pk_out *o, unsigned flags)
             if (!used[c])
                 continue;
             size_t k = r * nc + (size_t)c;
-            const char *s = cell_text(t, k);
+            struct meta m;
+            const char *s = cell_text(t, k, &m);
             size_t cw = width[c];
             if (t->cols[c].flags & PK_COL_RIGHT) {
-                size_t sw = pk__text_width(s, strlen(s));
-                pk__out_pad(b, cw > sw ? cw - sw : 0);
-                put_cell(b, o, s, cw, (enum pk_style)t->cells[k].style, &w);
+                pk__out_pad(b, cw > m.width ? cw - m.width : 0);
+                put_cell(b, o, s, m, cw, (enum pk_style)t->cells[k].style, &w);
                 w = cw;
             } else {
-                put_cell(b, o, s, cw, (enum pk_style)t->cells[k].style, &w);
+                put_cell(b, o, s, m, cw, (enum pk_style)t->cells[k].style, &w);
             }
             if (c != end)
                 pk__out_pad(b, cw - (w < cw ? w : cw) + 2);
         }
         pk_buf_putc(b, '\n');
+        if (flush && (rc = flush(arg)) < 0)
+            break;
     }
     free(width);
     free(used);
-    return b->err;
+    return rc < 0 ? rc : b->err;
 }

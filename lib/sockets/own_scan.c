@@ -439,7 +439,12 @@ do_item(struct worker *w, struct item *it)
     }
     DIR *d = fdopendir(dfd);
     if (!d) {
-        rc = PK_ENOMEM;
+        /* Linux 6.2+ refuses to describe the directory of a process that exited since it
+         * was opened (ENOENT): nothing more to read there, like a directory already gone. */
+        if (errno == ENOMEM)
+            rc = PK_ENOMEM;
+        else
+            it->listed_all = true;
         goto out;
     }
     dfd = -1;

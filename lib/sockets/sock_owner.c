@@ -66,9 +66,10 @@ list_procs(int procfd, struct pk__proc **out, size_t *n)
     int dfd = dup(procfd);
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (!d) {
+        rc = errno == ENOMEM ? PK_ENOMEM : -errno; /* EMFILE, or procroot is no directory */
         if (dfd >= 0)
             close(dfd);
-        return PK_ENOMEM;
+        return rc;
     }
     rewinddir(d);
     struct dirent *e;

@@ -162,7 +162,7 @@ def escaping(port, child_port):
     check(b"&lt;b&gt;x&lt;/b&gt;" in body and b"<b>x</b>" not in body,
           "/port/%d: its here section escapes <b>x</b>" % child_port)
     socks = json.loads(get(port, "/api/listening")[2])
-    mine = [s for s in socks if s["local_port"] == child_port]
+    mine = [s for s in socks if s["local"]["port"] == child_port]
     check(mine and mine[0]["processes"] and mine[0]["processes"][0]["command"] == "<b>x</b>",
           "/api/listening: the child with its name as JSON text")
     here = json.loads(get(port, "/api/port/%d" % child_port)[2])["here"]

@@ -2,7 +2,8 @@
 /*
  * Socket owners: holders in a fake /proc and in the real one; no descriptor read twice and
  * an early stop on large tables; holders that exit, or whose pid is reused, between the
- * descriptor pass and the details; permission denied versus no holder here.
+ * descriptor pass and the details, or while their descriptors are listed; permission denied
+ * versus no holder here.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -393,6 +395,21 @@ kill_between(void *arg)
     fail_msg("pid %d never became a zombie", (int)k->pid);
 }
 
+/* Forks a child that holds what this process holds and waits (a minute at most) to be
+ * killed. Returns its pid. */
+static pid_t
+fork_idle(void)
+{
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        alarm(60);
+        pause();
+        _exit(0);
+    }
+    return child;
+}
+
 /* A holder that exits between the descriptor pass and the details is not shown, reaped or
  * still a zombie; the test process holding the same socket still is. */
 static void
@@ -404,13 +421,7 @@ test_owners_gone(void **state)
         int t = open_bound(SOCK_STREAM, "127.0.0.1", 0, &port);
         assert_true(t >= 0);
         uint64_t ino = inode_of(t);
-        pid_t child = fork();
-        assert_true(child >= 0);
-        if (child == 0) {
-            alarm(60);
-            pause();
-            _exit(0);
-        }
+        pid_t child = fork_idle();
         struct pk_owners o;
         size_t first;
         struct kill_arg k = {.pid = child, .reap = reap};
@@ -427,6 +438,73 @@ test_owners_gone(void **state)
             assert_int_equal(waitpid(child, NULL, 0), child);
         close(t);
     }
+}
+
+/* A process killed (and reaped) when the search starts listing its descriptors: the window
+ * between opening /proc/PID/fd and listing it, which a busy host hits now and then. */
+static pid_t doomed;
+
+/* This program's fdopendir() (the library's calls bind to it): kills doomed just before
+ * listing its descriptor directory, then lists as libc does. */
+DIR *
+fdopendir(int fd)
+{
+    static DIR *(*real)(int);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "fdopendir");
+    pid_t victim = __atomic_load_n(&doomed, __ATOMIC_ACQUIRE);
+    if (victim > 0) {
+        char self[64], link[64], want[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+        snprintf(want, sizeof(want), "/proc/%d/fd", (int)victim);
+        ssize_t n = readlink(self, link, sizeof(link) - 1);
+        link[n > 0 ? n : 0] = '\0';
+        if (strcmp(link, want) == 0 &&
+            __atomic_compare_exchange_n(&doomed, &victim, 0, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            kill(victim, SIGKILL);
+            waitpid(victim, NULL, 0);
+        }
+    }
+    return real(fd);
+}
+
+/* A process that exits while the search lists its descriptors is no failure of the search
+ * (it reported "out of memory" once the kernel refused to describe the gone directory):
+ * the search goes on and finds the holders that are there. */
+static void
+test_owners_exit_while_listed(void **state)
+{
+    (void)state;
+    struct stat st;
+    if (stat("/proc/self/fd", &st) != 0 || st.st_size == 0) {
+        print_message("note: /proc does not count descriptors (Linux < 6.2): the window is "
+                      "harmless there\n");
+        skip();
+    }
+    unsigned port;
+    int t = open_bound(SOCK_STREAM, "127.0.0.1", 0, &port);
+    assert_true(t >= 0);
+    /* An inode no process holds: the search reads every process, the doomed one too. */
+    uint64_t want[2] = {inode_of(t), UINT64_MAX - 1};
+    pid_t child = fork_idle();
+    __atomic_store_n(&doomed, child, __ATOMIC_RELEASE);
+    struct pk_owners o;
+    size_t first;
+    int rc = pk_owners_find(NULL, want, 2, 0, &o);
+    bool listed = __atomic_load_n(&doomed, __ATOMIC_ACQUIRE) == 0;
+    if (!listed) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        __atomic_store_n(&doomed, 0, __ATOMIC_RELEASE);
+    }
+    assert_int_equal(rc, 0);
+    assert_true(listed); /* the child's descriptors were listed, and it died right then */
+    assert_int_equal(pk_owners_of(&o, want[0], &first), 1);
+    assert_int_equal(o.procs[o.refs[first].proc].pid, getpid());
+    assert_int_equal(pk_owners_of(&o, want[1], &first), 0);
+    pk_owners_free(&o);
+    close(t);
 }
 
 /* What the hook of test_owners_pid_reused writes over the fake process's files. */
@@ -558,7 +636,7 @@ main(void)
         cmocka_unit_test(test_owners_real),   cmocka_unit_test(test_owners_fake_proc),
         cmocka_unit_test(test_owners_sparse), cmocka_unit_test(test_owners_read_once),
         cmocka_unit_test(test_owners_gone),   cmocka_unit_test(test_owners_pid_reused),
-        cmocka_unit_test(test_owners_denied),
+        cmocka_unit_test(test_owners_denied), cmocka_unit_test(test_owners_exit_while_listed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,7 +194,7 @@ struct here_arg {
 };
 void here_section_hook(const struct pk_out *o, enum pk_page_format fmt, void *arg);
 
-/* ---- Until the socket and scan commands move onto the output layer ---- */
+/* ---- Until the scan command moves onto the output layer (nothing else uses these) ---- */
 #include "json.h"
 const char *cli_c(const struct cli *cli, const char *sgr);
 #define C_BOLD "1"
@@ -206,6 +206,5 @@ const char *cli_c(const struct cli *cli, const char *sgr);
 #define C_CYAN "36"
 #define C_RESET "0"
 const char *cli_bad_option(char **argv, int ind);
-int here_section(struct cli *cli, unsigned port, unsigned protos, struct pk_json *j);
 
 #endif

@@ -10,9 +10,19 @@
 
 #include "portkit/error.h"
 #include "portkit/portrange.h"
-#include "sockview.h"
+#include "sock.h"
 
 #define FREE_MAX 65536
+#define FREE_WHY " (unassigned, unbound, outside the ephemeral range and the reserved ports)"
+
+enum { O_RANGE = 256, O_PROTO, O_LOWEST, O_CHECK };
+
+struct free_args {
+    struct sock_args s;
+    unsigned lo, hi;
+    bool have_range, lowest;
+    const char *check;
+};
 
 /* Ports held by any socket, one bitmap per protocol (0 tcp, 1 udp). */
 struct used {
@@ -29,25 +39,13 @@ is_used(const struct used *u, unsigned proto, unsigned port)
 
 /* Marks the local port of every socket in v (TIME-WAIT too: binding may still fail). */
 static void
-mark_used(struct used *u, const struct sockview *v)
+mark_used(struct used *u, const struct pk_sockview *v)
 {
     for (size_t i = 0; i < v->list.n; i++) {
         const struct pk_sock *s = &v->list.socks[i];
         int p = s->proto == PK_TCP ? 0 : 1;
         u->bits[p][s->local_port / 8] |= (uint8_t)(1u << (s->local_port % 8));
     }
-}
-
-/* Writes the JSON array of protocol names in protos. */
-static void
-protos_json(struct pk_json *j, unsigned protos)
-{
-    pk_json_arr_begin(j);
-    if (protos & PK_TCP)
-        pk_json_val_str(j, "tcp");
-    if (protos & PK_UDP)
-        pk_json_val_str(j, "udp");
-    pk_json_arr_end(j);
 }
 
 /* Parses --proto: "tcp", "udp", "tcp,udp" or "both". Returns the set, or 0. */
@@ -60,7 +58,52 @@ parse_protos(const char *s)
     return p & (PK_TCP | PK_UDP);
 }
 
-/* Answers --check: prints why port is or is not free. Returns the exit status. */
+static int
+on_opt(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx)
+{
+    struct free_args *a = ctx;
+    struct pk_portrange spec;
+    const char *why = NULL;
+    (void)cli, (void)p;
+    switch (id) {
+    case O_RANGE:
+        if (pk_portrange_parse(arg, strlen(arg), &spec, &why) < 0 || spec.has_proto ||
+            spec.lo == 0) {
+            cli_err("free: --range '%s': %s", arg,
+                    why              ? why
+                    : spec.has_proto ? "a port range, no protocol"
+                                     : "starts at 0");
+            return EXIT_USAGE;
+        }
+        a->lo = spec.lo, a->hi = spec.hi, a->have_range = true;
+        return 0;
+    case O_PROTO:
+        a->s.q.protos = parse_protos(arg);
+        if (!a->s.q.protos) {
+            cli_err("free: --proto '%s': expected tcp, udp or both", arg);
+            return EXIT_USAGE;
+        }
+        return 0;
+    case O_LOWEST:
+        a->lowest = true;
+        return 0;
+    case O_CHECK:
+        a->check = arg;
+        return 0;
+    }
+    sock_opt(&a->s, id, arg);
+    return 0;
+}
+
+static const struct cli_opt opts[] = {
+    {O_RANGE, "range", 0, true, "LO-HI", "pick among ports LO-HI (default 1024-49151)", NULL},
+    {O_PROTO, "proto", 0, true, "P", "free for tcp, udp or both (the default)", NULL},
+    {O_LOWEST, "lowest", 0, false, NULL, "the lowest free ports, not a random pick", NULL},
+    {O_CHECK, "check", 0, true, "PORT", "whether PORT[/PROTO] may be bound now", NULL},
+    SOCK_OPT_NETNS,
+};
+
+/* Answers --check: whether port may be bound now, and why. Returns the exit status. */
 static int
 check(struct cli *cli, const char *arg, unsigned protos)
 {
@@ -81,84 +124,27 @@ check(struct cli *cli, const char *arg, unsigned protos)
         cli_err("free: --check '%s': port 0 means \"any port\" and can't be held", arg);
         return EXIT_USAGE;
     }
-    unsigned port = spec.lo;
-    struct sockview v;
-    struct pk_sock_query q = {.protos = protos, .port = (int)port, .procroot = cli->procroot};
-    int rc = sv_gather(cli, &q, false, &v);
+    struct pk_sockview v;
+    struct pk_port_check c;
+    struct pk_sock_query q = {.protos = protos, .port = (int)spec.lo};
+    int rc = sock_gather(cli, "free", &q, 0, &v);
     if (rc)
         return rc;
     v.peer = true;
-    size_t blocking = 0;
-    for (size_t i = 0; i < v.list.n; i++)
-        if (v.list.socks[i].state != PK_SS_TIME_WAIT)
-            blocking++;
-    bool is_free = blocking == 0;
-
-    /* Facts about the port that matter to whoever binds it, free or not. */
-    const char *facts[6];
-    char fbuf[3][128];
-    size_t nf = 0;
-    const struct pk_port_policy *hp = cli_host(cli);
-    if (v.list.n && is_free)
-        facts[nf++] = "only TIME-WAIT sockets: bind with SO_REUSEADDR";
-    if (hp->have_unprivileged && port < hp->unprivileged_start) {
-        snprintf(fbuf[0], sizeof(fbuf[0]),
-                 "below ip_unprivileged_port_start (%u): binding needs CAP_NET_BIND_SERVICE",
-                 hp->unprivileged_start);
-        facts[nf++] = fbuf[0];
-    }
-    if (hp->have_ephemeral && port >= hp->ephemeral_lo && port <= hp->ephemeral_hi) {
-        snprintf(fbuf[1], sizeof(fbuf[1]),
-                 "inside the ephemeral range %u-%u: an outgoing connection may take it",
-                 hp->ephemeral_lo, hp->ephemeral_hi);
-        facts[nf++] = fbuf[1];
-    }
-    if (pk_port_policy_reserved(hp, port))
-        facts[nf++] = "in ip_local_reserved_ports: never handed out as an ephemeral port";
-    for (unsigned p = PK_TCP; p <= PK_UDP; p <<= 1) {
-        const char *svc = (protos & p) ? sv_service(cli, port, p) : NULL;
-        if (svc && nf < 5) {
-            snprintf(fbuf[2], sizeof(fbuf[2]), "assigned by IANA to %s", svc);
-            facts[nf++] = fbuf[2];
-            break;
-        }
-    }
-
+    pk_port_check_build(&c, cli->reg, cli_host(cli), spec.lo, protos, &v);
     if (cli->json) {
-        struct pk_json j;
-        pk_json_init(&j, &cli->out);
-        pk_json_obj_begin(&j);
-        pk_json_key_int(&j, "port", port);
-        pk_json_key(&j, "protocols");
-        protos_json(&j, protos);
-        pk_json_key_bool(&j, "free", is_free);
-        pk_json_key(&j, "notes");
-        pk_json_arr_begin(&j);
-        for (size_t i = 0; i < nf; i++)
-            pk_json_val_str(&j, facts[i]);
-        pk_json_arr_end(&j);
-        pk_json_key(&j, "holders");
-        pk_json_arr_begin(&j);
-        for (size_t i = 0; i < v.list.n; i++)
-            sv_json_sock(cli, &j, &v, v.order[i]);
-        pk_json_arr_end(&j);
-        pk_json_obj_end(&j);
+        pk_out_port_check_json(&cli->o, &c);
         pk_buf_putc(&cli->out, '\n');
+        rc = 0;
     } else {
-        pk_buf_printf(&cli->out, "%s%u%s%s is %s%s\n", cli_c(cli, C_BOLD), port,
-                      protos == PK_TCP   ? "/tcp"
-                      : protos == PK_UDP ? "/udp"
-                                         : "",
-                      cli_c(cli, C_RESET), is_free ? cli_c(cli, C_GREEN) : cli_c(cli, C_RED),
-                      is_free ? "free" : "in use");
-        pk_buf_puts(&cli->out, cli_c(cli, C_RESET));
-        for (size_t i = 0; i < nf; i++)
-            pk_buf_printf(&cli->out, "  note: %s\n", facts[i]);
-        if (v.list.n)
-            sv_print(cli, &v, true);
+        rc = pk_out_port_check_text(&cli->o, &c);
     }
-    sv_free(&v);
-    return is_free ? EXIT_FOUND : EXIT_NOTHING;
+    pk_sockview_free(&v);
+    if (rc < 0) {
+        cli_err("free: %s", pk_strerror(rc));
+        return EXIT_RUNTIME;
+    }
+    return c.free ? EXIT_FOUND : EXIT_NOTHING;
 }
 
 /* qsort order of port numbers. */
@@ -168,84 +154,12 @@ cmp_u16(const void *a, const void *b)
     return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* Runs "portkit free [COUNT] [--range LO-HI] [--proto P] [--lowest] | --check PORT". */
-static int
-run(struct cli *cli, int argc, char **argv)
+/* Collects into cand the ports of lo..hi free for every protocol of protos: unassigned, not
+ * held in u, outside the ephemeral range and the reserved ports. Returns their number. */
+static size_t
+candidates(struct cli *cli, const struct used *u, unsigned lo, unsigned hi, unsigned protos,
+           uint16_t *cand)
 {
-    unsigned long count = 1;
-    bool have_count = false, lowest = false, have_range = false;
-    unsigned protos = PK_TCP | PK_UDP, lo = 1024, hi = 49151;
-    const char *check_arg = NULL;
-    int rc;
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        const char *eq = strchr(a, '=');
-        size_t klen = eq && a[0] == '-' ? (size_t)(eq - a) : strlen(a);
-        bool takes = (klen == 7 && strncmp(a, "--range", 7) == 0) ||
-                     (klen == 7 && strncmp(a, "--proto", 7) == 0) ||
-                     (klen == 7 && strncmp(a, "--check", 7) == 0) ||
-                     (klen == 7 && strncmp(a, "--netns", 7) == 0);
-        if (takes) {
-            if (eq)
-                val = eq + 1;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return cli_usage(&cmd_free, "%.*s needs a value", (int)klen, a);
-        }
-        if (takes && strncmp(a, "--range", 7) == 0) {
-            struct pk_portrange spec;
-            const char *why = NULL;
-            if (pk_portrange_parse(val, strlen(val), &spec, &why) < 0 || spec.has_proto ||
-                spec.lo == 0) {
-                cli_err("free: --range '%s': %s", val,
-                        why              ? why
-                        : spec.has_proto ? "a port range, no protocol"
-                                         : "starts at 0");
-                return EXIT_USAGE;
-            }
-            lo = spec.lo, hi = spec.hi, have_range = true;
-        } else if (takes && strncmp(a, "--proto", 7) == 0) {
-            protos = parse_protos(val);
-            if (!protos) {
-                cli_err("free: --proto '%s': expected tcp, udp or both", val);
-                return EXIT_USAGE;
-            }
-        } else if (takes && strncmp(a, "--check", 7) == 0) {
-            check_arg = val;
-        } else if (takes) {
-            if ((rc = sv_netns(cli, "free", val)) != 0)
-                return rc;
-        } else if (strcmp(a, "--lowest") == 0) {
-            lowest = true;
-        } else if (a[0] >= '0' && a[0] <= '9' && !have_count) {
-            if (!cli_parse_count("free: COUNT", a, FREE_MAX, &count))
-                return EXIT_USAGE;
-            have_count = true;
-        } else {
-            return cli_usage(&cmd_free, "unexpected argument '%s'", a);
-        }
-    }
-    if (check_arg) {
-        if (have_count || have_range || lowest)
-            return cli_usage(&cmd_free, "--check takes no count, range or --lowest");
-        return check(cli, check_arg, protos);
-    }
-
-    struct sockview v;
-    struct pk_sock_query q = {.protos = protos, .port = -1, .procroot = cli->procroot};
-    if ((rc = sv_gather(cli, &q, true, &v)) != 0)
-        return rc;
-    struct used *u = calloc(1, sizeof(*u));
-    uint16_t *cand = malloc((size_t)(hi - lo + 1) * sizeof(*cand));
-    if (!u || !cand) {
-        cli_err("free: %s", pk_strerror(PK_ENOMEM));
-        rc = EXIT_RUNTIME;
-        goto out;
-    }
-    mark_used(u, &v);
     const struct pk_port_policy *hp = cli_host(cli);
     size_t n = 0;
     for (unsigned port = lo; port <= hi; port++) {
@@ -260,52 +174,95 @@ run(struct cli *cli, int argc, char **argv)
         if (ok)
             cand[n++] = (uint16_t)port;
     }
-    if (n == 0) {
-        cli_err("free: no unassigned, unbound port in %u-%u outside the ephemeral range", lo, hi);
-        rc = EXIT_NOTHING;
+    return n;
+}
+
+/* Puts count of the n candidates first, in order: a random pick, so that two people asking
+ * don't get the same port. */
+static void
+pick_random(uint16_t *cand, size_t n, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint32_t r;
+        if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+            r = (uint32_t)(i * 2654435761u);
+        size_t k = i + r % (n - i);
+        uint16_t t = cand[i];
+        cand[i] = cand[k];
+        cand[k] = t;
+    }
+    qsort(cand, count, sizeof(*cand), cmp_u16);
+}
+
+/* Runs "portkit free [COUNT] [--range LO-HI] [--proto P] [--lowest] | --check PORT". */
+static int
+run(struct cli *cli, int argc, char **argv)
+{
+    struct free_args a = {.s.q.protos = PK_TCP | PK_UDP, .s.q.port = -1, .lo = 1024, .hi = 49151};
+    unsigned long long count = 1;
+    int n, rc = cli_parse(cli, &cmd_free, argc, argv, on_opt, &a, &n);
+    if (rc)
+        return rc == CLI_HELP_SHOWN ? EXIT_FOUND : rc;
+    if (n > 1)
+        return cli_usage(&cmd_free, "unexpected argument '%s'", argv[2]);
+    if (n == 1 && !cli_parse_uint("free", "COUNT", argv[1], 1, FREE_MAX, &count))
+        return EXIT_USAGE;
+    if (a.check && (n || a.have_range || a.lowest))
+        return cli_usage(&cmd_free, "--check takes no count, range or --lowest");
+    if ((rc = sock_netns(cli, "free", &a.s)) != 0)
+        return rc;
+    if (a.check)
+        return check(cli, a.check, a.s.q.protos);
+
+    struct pk_sockview v;
+    if ((rc = sock_gather(cli, "free", &a.s.q, PK_SV_NO_OWNERS, &v)) != 0)
+        return rc;
+    struct used *u = calloc(1, sizeof(*u));
+    uint16_t *cand = malloc((size_t)(a.hi - a.lo + 1) * sizeof(*cand));
+    if (!u || !cand) {
+        cli_err("free: %s", pk_strerror(PK_ENOMEM));
+        rc = EXIT_RUNTIME;
         goto out;
     }
-    if (count > n)
-        count = n;
-    if (!lowest) {
-        /* A random pick, so that two people asking don't get the same port. */
-        for (size_t i = 0; i < count; i++) {
-            uint32_t r;
-            if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-                r = (uint32_t)(i * 2654435761u);
-            size_t k = i + r % (n - i);
-            uint16_t t = cand[i];
-            cand[i] = cand[k];
-            cand[k] = t;
-        }
-        qsort(cand, count, sizeof(*cand), cmp_u16);
-    }
-    for (size_t i = 0; i < count; i++) {
+    mark_used(u, &v);
+    size_t found = candidates(cli, u, a.lo, a.hi, a.s.q.protos, cand);
+    size_t shown = found < count ? found : count;
+    if (!a.lowest)
+        pick_random(cand, found, shown);
+    for (size_t i = 0; i < shown; i++) {
         if (cli->json) {
-            struct pk_json j;
-            pk_json_init(&j, &cli->out);
-            pk_json_obj_begin(&j);
-            pk_json_key_int(&j, "port", cand[i]);
-            pk_json_key(&j, "protocols");
-            protos_json(&j, protos);
-            pk_json_key_str(&j, "range", pk_range_class_name(pk_range_class_of(cand[i])));
-            pk_json_obj_end(&j);
+            pk_out_free_pick_json(&cli->o, cand[i], a.s.q.protos);
             pk_buf_putc(&cli->out, '\n');
         } else {
-            pk_buf_printf(&cli->out, "%u\n", cand[i]);
+            pk_out_free_pick_text(&cli->o, cand[i]);
         }
     }
     rc = EXIT_FOUND;
+    if (shown < count) {
+        /* Fewer than asked for is not what was asked: the ones found are given, and the
+         * exit status says so. */
+        cli_flush(cli);
+        if (found)
+            cli_err("free: only %zu of the %llu ports asked for %s free in %u-%u%s", found, count,
+                    found == 1 ? "is" : "are", a.lo, a.hi, FREE_WHY);
+        else
+            cli_err("free: no port is free in %u-%u%s", a.lo, a.hi, FREE_WHY);
+        rc = EXIT_NOTHING;
+    }
 out:
     free(u);
     free(cand);
-    sv_free(&v);
+    pk_sockview_free(&v);
     return rc;
 }
 
 const struct pk_cmd cmd_free = {
     .name = "free",
+    .usage = "free [COUNT] [--range LO-HI] [--proto tcp|udp|both] [--lowest] [--netns NAME|PID]"
+             " | free --check PORT[/PROTO]",
     .summary = "free ports for a new service, or whether a port is free to bind",
-    .usage = "free [COUNT] [--range LO-HI] [--proto tcp|udp|both] [--lowest] | free --check PORT",
+    .opts = opts,
+    .nopts = sizeof(opts) / sizeof(opts[0]),
+    .operands = "COUNT is 1-65536 (default 1): how many ports to pick.",
     .run = run,
 };

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The "here" section of a port's page: who listens on the port on this host right now.
+ * The "here" section of a port's page: who listens on the port on this host right now, as
+ * the socket view of the output layer (JSON: an array of socket objects; text: a small
+ * table; HTML: a table).
  */
 #include "portkit/error.h"
-#include "sockview.h"
+#include "sock.h"
 
 /* The listeners of the host, read once per run: a page per port for thousands of ports (a
  * stream on stdin) then costs a lookup each, not a netlink dump each. */
@@ -13,79 +15,52 @@ static struct {
     struct pk_sock_list all;
 } here_cache;
 
-/* Appends the "here" section for port (contract in sockview.h). Returns the number of
- * listeners, or -1. */
-int
-here_section(struct cli *cli, unsigned port, unsigned protos, struct pk_json *j)
+/* Fills *v with the listeners on ha's port. Returns 0, 1 when the page gets no section (a
+ * stand-in /proc without socket tables), or a negative pk_errno. */
+static int
+here_view(const struct here_arg *ha, struct pk_sockview *v)
 {
-    struct sockview v = {0};
-    protos &= PK_TCP | PK_UDP;
-    if (!protos || port == 0 || port > PK_PORT_MAX)
-        return 0; /* port 0 is never held: no section */
+    struct cli *cli = ha->cli;
     if (!here_cache.loaded) {
         struct pk_sock_query q = {
-            .procroot = cli->procroot,
             .tcp_states = PK_SS_BIT(PK_SS_LISTEN),
             .udp_states = PK_SS_BIT(PK_SS_CLOSE),
         };
-        if (sv_fake_host(cli))
-            q.flags |= PK_SOCKQ_NO_NETLINK;
+        sock_query_host(cli, &q);
         here_cache.err = pk_sock_list(&q, &here_cache.all);
         here_cache.loaded = true;
     }
     int rc = here_cache.err;
-    if (rc == PK_ENOENT && sv_fake_host(cli))
-        return 0; /* a stand-in /proc without socket tables: no section */
+    if (rc == PK_ENOENT && sock_fake_host(cli))
+        return 1;
     for (size_t i = 0; i < here_cache.all.n && rc == 0; i++) {
         const struct pk_sock *s = &here_cache.all.socks[i];
-        if (s->local_port == port && (s->proto & protos))
-            rc = pk_sock_list_push(&v.list, s);
+        if (s->local_port == ha->port && (s->proto & ha->protos))
+            rc = pk_sock_list_push(&v->list, s);
     }
-    /* Failures are part of the page, not an error of the command. */
-    if (rc < 0) {
-        pk_sock_list_free(&v.list);
-        if (j) {
-            pk_json_key(j, "here");
-            pk_json_val_null(j);
-            pk_json_key_str(j, "here_error", pk_strerror(rc));
-        } else {
-            pk_buf_printf(&cli->out, "\nhere: socket table unreadable (%s)\n", pk_strerror(rc));
-        }
-        return -1;
-    }
-    if (sv_finish(cli, false, &v) != 0) {
-        sv_free(&v);
-        return -1;
-    }
-    if (j) {
-        pk_json_key(j, "here");
-        pk_json_arr_begin(j);
-        for (size_t i = 0; i < v.list.n; i++)
-            sv_json_sock(cli, j, &v, v.order[i]);
-        pk_json_arr_end(j);
-    } else if (v.list.n == 0) {
-        pk_buf_printf(&cli->out, "\n%shere:%s nothing listens on port %u on this host\n",
-                      cli_c(cli, C_BOLD), cli_c(cli, C_RESET), port);
-    } else {
-        pk_buf_printf(&cli->out, "\n%shere:%s listening on this host now\n", cli_c(cli, C_BOLD),
-                      cli_c(cli, C_RESET));
-        sv_print(cli, &v, true);
-    }
-    int n = (int)v.list.n;
-    sv_free(&v);
-    return n;
+    if (rc == 0)
+        rc = pk_sockview_finish(v, cli->procroot, 0, cli_host(cli));
+    return rc;
 }
 
 void
 here_section_hook(const struct pk_out *o, enum pk_page_format fmt, void *arg)
 {
     const struct here_arg *ha = arg;
-    (void)o; /* o->b is ha->cli->out */
-    if (fmt == PK_PAGE_JSON) {
-        struct pk_json j;
-        pk_json_init(&j, &ha->cli->out);
-        here_section(ha->cli, ha->port, ha->protos, &j);
-    } else if (fmt == PK_PAGE_TEXT) {
-        here_section(ha->cli, ha->port, ha->protos, NULL);
-    }
+    struct pk_sockview v = {0};
+    /* Port 0 is never held: no section. */
+    if (!(ha->protos & (PK_TCP | PK_UDP)) || ha->port == 0 || ha->port > PK_PORT_MAX)
+        return;
+    /* Failures are part of the page, not an error of the command. */
+    int rc = here_view(ha, &v);
+    if (rc == 1) /* a stand-in /proc without socket tables: no section */
+        goto out;
+    if (fmt == PK_PAGE_JSON)
+        pk_out_here_json(o, &v, rc);
+    else if (fmt == PK_PAGE_HTML)
+        pk_out_here_html(o, &v, ha->port, rc);
+    else if ((rc = pk_out_here_text(o, &v, ha->port, rc)) < 0)
+        pk_buf_printf(o->b, "  (%s)\n", pk_strerror(rc));
+out:
+    pk_sockview_free(&v);
 }

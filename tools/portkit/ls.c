@@ -1,97 +1,66 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * portkit ls: the listening TCP sockets and bound UDP sockets of this host, with their
- * processes, units and registry names; --all adds every connected socket.
+ * processes, units and registry names; --all adds every connected socket. The options are
+ * ss's, and cluster as they do there ("ls -tulpn").
  */
-#include <string.h>
+#include "sock.h"
 
-#include "sockview.h"
+struct ls_args {
+    struct sock_args s;
+    bool all;
+};
 
-/* Parses one option shared by ls, who and free (contract in sockview.h). Returns -1, 0 or
- * an exit status. */
-int
-sock_opt(const struct pk_cmd *cmd, struct cli *cli, int argc, char **argv, int *i,
-         struct pk_sock_query *q, bool *all)
+static int
+on_opt(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx)
 {
-    const char *a = argv[*i];
-    if (strcmp(a, "--all") == 0 && all) {
-        *all = true;
-        return 0;
-    }
-    if (strcmp(a, "--netns") == 0 || strncmp(a, "--netns=", 8) == 0) {
-        const char *spec = a[7] == '=' ? a + 8 : NULL;
-        if (!spec) {
-            if (*i + 1 >= argc)
-                return cli_usage(cmd, "--netns needs a namespace name or a pid");
-            spec = argv[++*i];
-        }
-        int rc = sv_netns(cli, cmd->name, spec);
-        return rc ? rc : 0;
-    }
-    if (a[0] != '-' || a[1] == '-' || a[1] == '\0')
-        return -1;
-    for (const char *p = a + 1; *p; p++) {
-        switch (*p) {
-        case 't':
-            q->protos |= PK_TCP;
-            break;
-        case 'u':
-            q->protos |= PK_UDP;
-            break;
-        case '4':
-            q->families |= PK_FAM_4;
-            break;
-        case '6':
-            q->families |= PK_FAM_6;
-            break;
-        case 'a':
-            if (all) {
-                *all = true;
-                break;
-            }
-            /* fall through */
-        default:
-            return cli_usage(cmd, "unknown option '%s'", a);
-        }
-    }
+    struct ls_args *a = ctx;
+    (void)cli, (void)p;
+    if (id == 'a')
+        a->all = true;
+    else
+        sock_opt(&a->s, id, arg); /* -l, -p and -n ask for what ls does anyway */
     return 0;
 }
 
-/* Runs "portkit ls [-t] [-u] [-4] [-6] [--all] [--netns NAME|PID]". Returns the exit status. */
+static const struct cli_opt opts[] = {
+    SOCK_OPTS_PROTO,
+    {'l', "listening", 'l', false, NULL, "listening TCP and bound UDP sockets (the default)", NULL},
+    {'a', "all", 'a', false, NULL, "every socket: connections too, with their peers", NULL},
+    {'p', "processes", 'p', false, NULL, "the processes holding them (always shown)", NULL},
+    {'n', "numeric", 'n', false, NULL, "numeric addresses and ports (never resolved anyway)", NULL},
+    SOCK_OPTS_FAMILY,
+    SOCK_OPT_NETNS,
+};
+
+/* Runs "portkit ls [-tulapn46] [--netns NAME|PID]". Returns the exit status. */
 static int
 run(struct cli *cli, int argc, char **argv)
 {
-    struct pk_sock_query q = {.port = -1, .procroot = cli->procroot};
-    bool all = false;
-    struct sockview v;
-
-    for (int i = 1; i < argc; i++) {
-        int rc = sock_opt(&cmd_ls, cli, argc, argv, &i, &q, &all);
-        if (rc < 0)
-            return cli_usage(&cmd_ls, "unexpected argument '%s'", argv[i]);
-        if (rc > 0)
-            return rc;
-    }
-    if (!all) {
-        q.tcp_states = PK_SS_BIT(PK_SS_LISTEN);
-        q.udp_states = PK_SS_BIT(PK_SS_CLOSE);
-    }
-    int rc = sv_gather(cli, &q, false, &v);
+    struct ls_args a = {.s.q.port = -1};
+    struct pk_sockview v;
+    int n, rc = cli_parse(cli, &cmd_ls, argc, argv, on_opt, &a, &n);
     if (rc)
+        return rc == CLI_HELP_SHOWN ? EXIT_FOUND : rc;
+    if (n > 0)
+        return cli_usage(&cmd_ls, "unexpected argument '%s'", argv[1]);
+    if ((rc = sock_netns(cli, "ls", &a.s)) != 0)
         return rc;
-    v.peer = all;
-    if (cli->json)
-        sv_json_lines(cli, &v);
-    else
-        sv_print(cli, &v, false);
-    rc = v.list.n ? EXIT_FOUND : EXIT_NOTHING;
-    sv_free(&v);
-    return rc;
+    if (!a.all) {
+        a.s.q.tcp_states = PK_SS_BIT(PK_SS_LISTEN);
+        a.s.q.udp_states = PK_SS_BIT(PK_SS_CLOSE);
+    }
+    if ((rc = sock_gather(cli, "ls", &a.s.q, 0, &v)) != 0)
+        return rc;
+    v.peer = a.all;
+    return sock_answer(cli, &v, "ls", "no sockets match");
 }
 
 const struct pk_cmd cmd_ls = {
     .name = "ls",
-    .summary = "listening TCP and bound UDP sockets of this host, with owners",
-    .usage = "ls [-t] [-u] [-4] [-6] [--all] [--netns NAME|PID]",
+    .usage = "ls [-t] [-u] [-l|-a] [-p] [-n] [-4] [-6] [--netns NAME|PID]",
+    .summary = "listening TCP and bound UDP sockets of this host, with their processes",
+    .opts = opts,
+    .nopts = sizeof(opts) / sizeof(opts[0]),
     .run = run,
 };

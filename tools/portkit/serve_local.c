@@ -5,10 +5,9 @@
  * learn whether what they show changed (a signature); the port page's "here" section, /local
  * and /api/listening are rendered from it with the owners looked up then.
  *
- * JSON goes through the socket view of portkit ls (sockview.h: sv_finish, sv_json_sock), so
- * /api/port/N holds exactly the "here" of portkit --json N. The HTML tables below are the
- * server's own until the socket rows of the output layer (pk_out_sock_html, being written
- * with the socket commands) land; sock_rows_html() is the one place to switch over.
+ * Everything goes through the socket view of the output layer (portkit/sockout.h), as portkit
+ * ls and the command's port pages do: /api/port/N holds exactly the "here" of portkit --json
+ * N, and the HTML tables are the ls table's rows (pk_out_sockview_html()).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,7 +15,7 @@
 
 #include "portkit/error.h"
 #include "serve.h"
-#include "sockview.h"
+#include "sock.h"
 
 #define SNAPSHOT_MS 1000
 
@@ -49,12 +48,10 @@ refresh(struct serve_local *l)
     if (l->loaded && now - l->at_ms < SNAPSHOT_MS)
         return;
     struct pk_sock_query q = {
-        .procroot = l->cli->procroot,
         .tcp_states = PK_SS_BIT(PK_SS_LISTEN),
         .udp_states = PK_SS_BIT(PK_SS_CLOSE),
     };
-    if (sv_fake_host(l->cli))
-        q.flags |= PK_SOCKQ_NO_NETLINK;
+    sock_query_host(l->cli, &q);
     struct pk_sock_list fresh = {0};
     l->err = pk_sock_list(&q, &fresh);
     pk_sock_list_free(&l->snap);
@@ -157,7 +154,7 @@ listening_bits(void *arg, uint8_t *map, uint8_t bit)
 /* Copies the listeners of port (every port when port < 0) over protos into v and finds
  * their owners. Returns 0, or the error of the socket table (v is then empty). */
 static int
-gather(struct serve_local *l, long port, unsigned protos, struct sockview *v)
+gather(struct serve_local *l, long port, unsigned protos, struct pk_sockview *v)
 {
     memset(v, 0, sizeof(*v));
     lock_fresh(l);
@@ -171,134 +168,59 @@ gather(struct serve_local *l, long port, unsigned protos, struct sockview *v)
             rc = pk_sock_list_push(&v->list, s);
     }
     pthread_rwlock_unlock(&l->mu);
-    if (rc == 0 && sv_finish(l->cli, false, v) != 0)
-        rc = PK_ENOMEM;
+    /* The host's policy was read before the threads started: it is only read here. */
+    if (rc == 0)
+        rc = pk_sockview_finish(v, l->cli->procroot, 0, &l->cli->host);
     if (rc < 0)
-        sv_free(v);
+        pk_sockview_free(v);
     return rc;
-}
-
-/* The socket table of a page: one row per socket, its holders in one cell. (To be the
- * output layer's socket rows when they land.) */
-static void
-sock_rows_html(struct serve_local *l, const struct pk_out *o, struct sockview *v, bool ports)
-{
-    struct pk_buf *b = o->b;
-    char addr[64];
-    pk_buf_printf(b,
-                  "<div class=\"table\"><table class=\"local\"><thead><tr><th>Protocol</th>"
-                  "<th>Address</th>%s<th>Process</th><th>User</th><th>Unit</th></tr></thead>"
-                  "<tbody>\n",
-                  ports ? "<th>Port</th><th>Service</th>" : "");
-    for (size_t k = 0; k < v->list.n; k++) {
-        const struct pk_sock *s = &v->list.socks[v->order[k]];
-        pk_sock_addr_str(s, false, addr, sizeof(addr));
-        pk_buf_printf(b, "<tr><td>%s</td><td>%s%s%s</td>", pk_proto_name(s->proto),
-                      s->family == 6 ? "[" : "", addr, s->family == 6 ? "]" : "");
-        if (ports) {
-            const char *svc = sv_service(l->cli, s->local_port, s->proto);
-            pk_buf_printf(b, "<td><a href=\"/port/%u\">%u</a></td><td>", s->local_port,
-                          s->local_port);
-            pk_buf_html_str(b, svc ? svc : "-");
-            pk_buf_puts(b, "</td>");
-        }
-        size_t first = 0, cnt = s->inode ? pk_owners_of(&v->owners, s->inode, &first) : 0;
-        pk_buf_puts(b, "<td>");
-        const char *user = NULL, *unit = "";
-        for (size_t i = 0; i < cnt; i++) {
-            const struct pk_proc_info *p = &v->owners.procs[v->owners.refs[first + i].proc];
-            pk_buf_printf(b, "%s%d ", i ? "<br>" : "", p->pid);
-            pk_buf_html_str(b, p->comm[0] ? p->comm : "?");
-            user = p->user[0] ? p->user : user;
-            unit = p->unit[0] ? p->unit : p->container[0] ? p->container : unit;
-        }
-        if (cnt == 0) {
-            enum pk_owner_status st =
-                v->owners_err ? PK_OWNER_DENIED : pk_owners_status(&v->owners, s);
-            pk_buf_puts(b, st == PK_OWNER_DENIED    ? "(permission denied: run as root)"
-                           : st == PK_OWNER_NO_FILE ? "(no process holds it)"
-                                                    : "(another PID namespace)");
-            user = s->inode ? pk_users_name(&v->owners.users, s->uid) : NULL;
-        }
-        pk_buf_puts(b, "</td><td>");
-        pk_buf_html_str(b, user ? user : "-");
-        pk_buf_puts(b, "</td><td>");
-        pk_buf_html_str(b, *unit ? unit : "-");
-        pk_buf_puts(b, "</td></tr>\n");
-    }
-    pk_buf_puts(b, "</tbody></table></div>\n");
 }
 
 static void
 here(void *arg, unsigned port, unsigned protos, const struct pk_out *o, enum pk_page_format fmt)
 {
     struct serve_local *l = arg;
-    struct sockview v;
+    struct pk_sockview v;
     protos &= PK_TCP | PK_UDP;
     if (!protos || port == 0 || fmt == PK_PAGE_TEXT)
         return; /* port 0 is never held: no section (as portkit PORT) */
     int rc = gather(l, port, protos, &v);
-    if (fmt == PK_PAGE_JSON) {
-        struct pk_json j;
-        pk_json_init(&j, o->b);
-        pk_json_key(&j, "here");
-        if (rc < 0) {
-            pk_json_val_null(&j);
-            pk_json_key_str(&j, "here_error", pk_strerror(rc));
-            return;
-        }
-        pk_json_arr_begin(&j);
-        for (size_t i = 0; i < v.list.n; i++)
-            sv_json_sock(l->cli, &j, &v, v.order[i]);
-        pk_json_arr_end(&j);
-    } else {
-        pk_buf_puts(o->b, "<section class=\"here\" id=\"here\"><h2>Here, now</h2>\n");
-        if (rc < 0)
-            pk_buf_printf(o->b, "<p>The socket table is unreadable (%s).</p>\n", pk_strerror(rc));
-        else if (v.list.n == 0)
-            pk_buf_printf(o->b, "<p>Nothing listens on port %u on this host.</p>\n", port);
-        else {
-            pk_buf_printf(o->b, "<p>Listening on port %u on this host now:</p>\n", port);
-            sock_rows_html(l, o, &v, false);
-        }
-        pk_buf_puts(o->b, "</section>\n");
-    }
-    if (rc == 0)
-        sv_free(&v);
+    if (fmt == PK_PAGE_JSON)
+        pk_out_here_json(o, &v, rc);
+    else
+        pk_out_here_html(o, &v, port, rc);
+    pk_sockview_free(&v);
 }
 
 static void
 listening_html(void *arg, const struct pk_out *o)
 {
     struct serve_local *l = arg;
-    struct sockview v;
+    struct pk_sockview v;
     int rc = gather(l, -1, PK_TCP | PK_UDP, &v);
     if (rc < 0) {
         pk_buf_printf(o->b, "<p class=\"error\">The socket table is unreadable (%s).</p>\n",
                       pk_strerror(rc));
         return;
     }
-    sock_rows_html(l, o, &v, true);
-    sv_free(&v);
+    pk_buf_puts(o->b, "<div class=\"table\">");
+    pk_out_sockview_html(o, &v);
+    pk_buf_puts(o->b, "</div>\n");
+    pk_sockview_free(&v);
 }
 
 static void
 listening_json(void *arg, const struct pk_out *o)
 {
     struct serve_local *l = arg;
-    struct sockview v;
+    struct pk_sockview v;
     int rc = gather(l, -1, PK_TCP | PK_UDP, &v);
     if (rc < 0) {
         pk_out_error_json(o, "/api/listening", 14, rc, pk_strerror(rc));
         return;
     }
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_arr_begin(&j);
-    for (size_t i = 0; i < v.list.n; i++)
-        sv_json_sock(l->cli, &j, &v, v.order[i]);
-    pk_json_arr_end(&j);
-    sv_free(&v);
+    pk_out_sockview_json(o, &v);
+    pk_sockview_free(&v);
 }
 
 struct serve_local *

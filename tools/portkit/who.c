@@ -5,78 +5,83 @@
  */
 #include <string.h>
 
-#include "portkit/error.h"
 #include "portkit/portrange.h"
-#include "sockview.h"
+#include "sock.h"
 
-/* Runs "portkit who PORT[/PROTO] [-4] [-6] [--netns NAME|PID]". Returns the exit status. */
 static int
-run(struct cli *cli, int argc, char **argv)
+on_opt(struct cli *cli, int id, const char *arg, struct cli_parser *p, void *ctx)
 {
-    struct pk_sock_query q = {.procroot = cli->procroot};
-    const char *portarg = NULL;
-    struct sockview v;
+    (void)cli, (void)p;
+    sock_opt(ctx, id, arg);
+    return 0;
+}
 
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !portarg) {
-            portarg = argv[++i];
-            continue;
-        }
-        int rc = sock_opt(&cmd_who, cli, argc, argv, &i, &q, NULL);
-        if (rc > 0)
-            return rc;
-        if (rc == 0)
-            continue;
-        if (portarg)
-            return cli_usage(&cmd_who, "one port only ('%s')", argv[i]);
-        portarg = argv[i];
-    }
-    if (!portarg)
-        return cli_usage(&cmd_who, "no port given");
+static const struct cli_opt opts[] = {
+    SOCK_OPTS_PROTO,
+    SOCK_OPTS_FAMILY,
+    SOCK_OPT_NETNS,
+};
+
+/* Parses the PORT[/PROTO] operand into q. Returns 0, or EXIT_USAGE after reporting. */
+static int
+parse_port(const char *arg, struct pk_sock_query *q)
+{
     struct pk_portrange spec;
     const char *why = NULL;
-    if (pk_portrange_parse(portarg, strlen(portarg), &spec, &why) < 0) {
-        cli_err("who: '%s': %s", portarg, why ? why : "bad port");
+    if (pk_portrange_parse(arg, strlen(arg), &spec, &why) < 0) {
+        cli_err("who: '%s': %s", arg, why ? why : "bad port");
         return EXIT_USAGE;
     }
     if (spec.lo != spec.hi) {
-        cli_err("who: '%s': one port, not a range", portarg);
+        cli_err("who: '%s': one port, not a range", arg);
         return EXIT_USAGE;
     }
-    if (spec.has_proto) {
-        if (!(spec.protos & (PK_TCP | PK_UDP))) {
-            cli_err("who: '%s': only tcp and udp sockets can be listed", portarg);
-            return EXIT_USAGE;
-        }
-        q.protos = spec.protos;
+    if (spec.has_proto && !(spec.protos & (PK_TCP | PK_UDP))) {
+        cli_err("who: '%s': only tcp and udp sockets can be listed", arg);
+        return EXIT_USAGE;
     }
     if (spec.lo == 0) {
-        cli_err("who: '%s': port 0 means \"any port\" and is never held", portarg);
+        cli_err("who: '%s': port 0 means \"any port\" and is never held", arg);
         return EXIT_USAGE;
     }
-    q.port = (int)spec.lo;
-    int rc = sv_gather(cli, &q, false, &v);
+    if (spec.has_proto)
+        q->protos = spec.protos;
+    q->port = (int)spec.lo;
+    return 0;
+}
+
+/* Runs "portkit who PORT[/PROTO] [-t] [-u] [-4] [-6] [--netns NAME|PID]". Returns the exit
+ * status. */
+static int
+run(struct cli *cli, int argc, char **argv)
+{
+    struct sock_args a = {0};
+    struct pk_sockview v;
+    char none[64];
+    int n, rc = cli_parse(cli, &cmd_who, argc, argv, on_opt, &a, &n);
     if (rc)
+        return rc == CLI_HELP_SHOWN ? EXIT_FOUND : rc;
+    if (n == 0)
+        return cli_usage(&cmd_who, "no port given");
+    if (n > 1)
+        return cli_usage(&cmd_who, "one port only ('%s')", argv[2]);
+    if ((rc = parse_port(argv[1], &a.q)) != 0 || (rc = sock_netns(cli, "who", &a)) != 0)
+        return rc;
+    if ((rc = sock_gather(cli, "who", &a.q, 0, &v)) != 0)
         return rc;
     v.peer = true;
-    if (cli->json) {
-        sv_json_lines(cli, &v);
-    } else if (v.list.n) {
-        sv_print(cli, &v, false);
-    } else {
-        pk_buf_printf(&cli->out, "nothing holds port %u", spec.lo);
-        if (spec.has_proto)
-            pk_buf_printf(&cli->out, "/%s", pk_proto_name(spec.protos));
-        pk_buf_puts(&cli->out, " here\n");
-    }
-    rc = v.list.n ? EXIT_FOUND : EXIT_NOTHING;
-    sv_free(&v);
-    return rc;
+    bool one = a.q.protos == PK_TCP || a.q.protos == PK_UDP;
+    snprintf(none, sizeof(none), "nothing holds port %d%s%s here", a.q.port, one ? "/" : "",
+             one ? pk_proto_name(a.q.protos) : "");
+    return sock_answer(cli, &v, "who", none);
 }
 
 const struct pk_cmd cmd_who = {
     .name = "who",
-    .summary = "who holds a local port: sockets and their processes",
     .usage = "who PORT[/PROTO] [-t] [-u] [-4] [-6] [--netns NAME|PID]",
+    .summary = "who holds a local port: its sockets and their processes",
+    .opts = opts,
+    .nopts = sizeof(opts) / sizeof(opts[0]),
+    .operands = "PORT is 1-65535, PROTO tcp or udp (both when not given).",
     .run = run,
 };
