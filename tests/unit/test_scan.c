@@ -839,6 +839,22 @@ test_nmap_services(void **state)
     assert_int_equal(pk__nmap_services_parse(text, 10, 0x40, f, &st), PK_EINVAL);
 }
 
+/* Starts silent_ports(n) and sets *t to the fixture's address and *ports to its ports.
+ * Returns the child's pid. */
+static pid_t
+silent_scan(unsigned n, struct pk_portset *ports, struct pk_targets **t)
+{
+    unsigned silent[64];
+    assert_true(n <= 64);
+    pid_t child = silent_ports(n, silent, NULL);
+    const char *specs[] = {fixture, NULL};
+    *t = targets_of(specs);
+    pk_portset_clear(ports);
+    for (unsigned i = 0; i < n; i++)
+        pk_portset_add(ports, PK_TCP, silent[i], silent[i]);
+    return child;
+}
+
 /* A host is complete with its per_host-th result: that one says so, and once released the
  * host's memory is gone and it is not counted again. */
 static void
@@ -875,14 +891,9 @@ test_timeout_cap(void **state)
 {
     (void)state;
     enum { N = 4 };
-    static unsigned silent[N];
     static struct pk_portset ports;
-    pid_t child = silent_ports(N, silent, NULL);
-    const char *specs[] = {fixture, NULL};
-    struct pk_targets *t = targets_of(specs);
-    pk_portset_clear(&ports);
-    for (unsigned i = 0; i < N; i++)
-        pk_portset_add(&ports, PK_TCP, silent[i], silent[i]);
+    struct pk_targets *t;
+    pid_t child = silent_scan(N, &ports, &t);
     struct pk_scan_opts o = {
         .targets = t, .ports = &ports, .retries = 1, .max_timeout_ms = 100, .threads = 1};
     struct pk_scan_stats st;
@@ -915,14 +926,9 @@ test_signals_blocked(void **state)
 {
     (void)state;
     enum { N = 4 };
-    static unsigned silent[N];
     static struct pk_portset ports;
-    pid_t child = silent_ports(N, silent, NULL);
-    const char *specs[] = {fixture, NULL};
-    struct pk_targets *t = targets_of(specs);
-    pk_portset_clear(&ports);
-    for (unsigned i = 0; i < N; i++)
-        pk_portset_add(&ports, PK_TCP, silent[i], silent[i]);
+    struct pk_targets *t;
+    pid_t child = silent_scan(N, &ports, &t);
     struct sigaction sa = {.sa_handler = on_usr1}, old;
     sigemptyset(&sa.sa_mask);
     assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
