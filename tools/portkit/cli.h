@@ -176,7 +176,7 @@ struct here_arg {
 };
 void here_section_hook(const struct pk_out *o, enum pk_page_format fmt, void *arg);
 
-/* ---- Until the socket and scan commands move onto the output layer ---- */
+/* ---- Until the socket commands move onto the output layer (scan uses none of it) ---- */
 #include "json.h"
 const char *cli_c(const struct cli *cli, const char *sgr);
 #define C_BOLD "1"

@@ -381,7 +381,8 @@ scan_run(struct cli *cli, struct scan_conf *c)
         progress_line(&r, NULL);
     static const char *const names[] = {
         [SIGINT] = "SIGINT", [SIGTERM] = "SIGTERM", [SIGPIPE] = "SIGPIPE"};
-    const char *why = caught ? names[caught] : r.stop;
+    int sig = caught; /* one that comes later finds every report complete */
+    const char *why = sig ? names[sig] : r.stop;
     if (pk_scan_report_end(r.rep, &st, why) < 0 && !r.failed) {
         cli_err("scan: out of memory");
         r.failed = true;
@@ -390,7 +391,7 @@ scan_run(struct cli *cli, struct scan_conf *c)
     for (size_t i = 0; i < NSTOP; i++)
         sigaction(stop_signals[i], &old[i], NULL);
     close_files(&r);
-    rc = caught                       ? EXIT_INTERRUPTED
+    rc = sig                          ? EXIT_INTERRUPTED
          : r.failed                   ? EXIT_RUNTIME
          : pk_scan_report_open(r.rep) ? EXIT_FOUND
                                       : EXIT_NOTHING;
