@@ -145,9 +145,15 @@ PK_API int pk_out_record_row(struct pk_table *t, const struct pk_record *r, unsi
 /* Adds note n as a row of a record table: ports, protocols, kind, -, text. */
 PK_API int pk_out_note_row(struct pk_table *t, const struct pk_note *n);
 
-/* Appends record r, and note n, as HTML: a <tr> of the record table, an <li> of a note list. */
+/* Appends record r, and note n, as HTML: a <tr> of the record table (ports linked to their
+ * page, the service to its name page), an <li> of a note list. */
 PK_API void pk_out_record_html(const struct pk_out *o, const struct pk_record *r);
 PK_API void pk_out_note_html(const struct pk_out *o, const struct pk_note *n);
+
+/* Appends the name page of a service as an HTML <article>: every record of the name (as
+ * pk_name_lookup() finds them) in a record table. Returns how many records it has (0: the
+ * article says there is no such name). */
+PK_API int pk_out_name_html(const struct pk_out *o, const char *name);
 
 /* Appends a protocol set as "tcp,udp" to b. */
 PK_API void pk_out_protos_text(struct pk_buf *b, unsigned protos);
@@ -158,6 +164,10 @@ PK_API void pk_out_protos_text(struct pk_buf *b, unsigned protos);
  * and its matched records and notes, best first.
  */
 PK_API void pk_out_search_json(const struct pk_out *o, const struct pk_search_result *r);
+
+/* Appends a search result as an HTML <li>: its ports (linked), protocols, services (linked
+ * to their name pages) and the text of its best match. */
+PK_API void pk_out_search_html(const struct pk_out *o, const struct pk_search_result *r);
 
 /* ---- Errors ---- */
 

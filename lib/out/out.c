@@ -141,6 +141,33 @@ pk__range_bounds(enum pk_range_class rc)
     return "";
 }
 
+const char *
+pk__range_use(enum pk_range_class rc)
+{
+    switch (rc) {
+    case PK_RANGE_SYSTEM:
+        return "assigned by IANA to standard services (\"well-known\")";
+    case PK_RANGE_USER:
+        return "registered with IANA by the makers of services";
+    case PK_RANGE_DYNAMIC:
+        return "never assigned: private use and ephemeral (client) ports";
+    }
+    return "";
+}
+
+long
+pk__out_other_port(const char *text, unsigned port)
+{
+    const char *p = strstr(text, "port ");
+    if (!p)
+        return -1;
+    long v = 0;
+    int nd = 0;
+    for (p += 5; *p >= '0' && *p <= '9' && nd < 6; p++, nd++)
+        v = v * 10 + (*p - '0');
+    return nd && v <= PK_PORT_MAX && (unsigned)v != port ? v : -1;
+}
+
 void
 pk__protos_str(char *buf, size_t cap, unsigned protos)
 {

@@ -90,4 +90,23 @@ void pk__ports_str(char *buf, size_t cap, unsigned lo, unsigned hi);
 /* The ports of IANA's three ranges, "0-1023" etc. */
 const char *pk__range_bounds(enum pk_range_class rc);
 
+/* What each of IANA's three ranges is for, as a phrase. */
+const char *pk__range_use(enum pk_range_class rc);
+
+/*
+ * The port a record's "Unauthorized Use Known on port 796" is about, when it is not port:
+ * that port, else -1.
+ */
+long pk__out_other_port(const char *text, unsigned port);
+
+/* HTML pieces shared by the serializers: a path segment percent-encoded (then safe in an
+ * attribute too); "lo" or "lo-hi" as a link to its port or range page; the head of a record
+ * table (closed with "</tbody></table></div>"); a record's row, with the extent of block
+ * (when not NULL and a range record) after its description. */
+void pk__out_url_path(struct pk_buf *b, const char *s);
+void pk__out_ports_link(struct pk_buf *b, unsigned lo, unsigned hi);
+void pk__out_records_thead(struct pk_buf *b);
+void pk__out_record_tr(const struct pk_out *o, const struct pk_record *r,
+                       const struct pk_record *block);
+
 #endif

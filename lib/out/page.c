@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The port page model, and its JSON and HTML forms (text is in page_text.c). */
+/* The port page model, and its JSON form (text is in page_text.c, HTML in page_html.c). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,53 +216,4 @@ pk_out_page_json(const struct pk_out *o, const struct pk_page *page)
         }
     }
     pk_buf_putc(b, '}');
-}
-
-void
-pk_out_page_html(const struct pk_out *o, const struct pk_page *page)
-{
-    struct pk_buf *b = o->b;
-    static const char *const heads[] = {"Unofficial uses", "History", "Abuse reports"};
-    pk_buf_printf(b, "<article class=\"port\" id=\"port-%u\">\n<h1>Port %u</h1>\n", page->port,
-                  page->port);
-    pk_buf_printf(b, "<p class=\"range\">In the %s range (%s).</p>\n",
-                  pk_range_class_name(page->range), pk__range_bounds(page->range));
-    for (size_t i = 0; i < page->nproto; i++) {
-        const struct pk_page_proto *pp = &page->proto[i];
-        if (!pp->shown)
-            continue;
-        pk_buf_printf(b, "<section class=\"proto\"><h2>%s: %s</h2>\n", pk_proto_name(pp->proto),
-                      pk_status_name(pp->status));
-        struct pk_cursor c = pp->records;
-        struct pk_record r;
-        if (c.n)
-            pk_buf_puts(b, "<table class=\"records\">\n");
-        while (pk_cursor_next(&c, &r))
-            pk_out_record_html(o, &r);
-        if (pp->records.n)
-            pk_buf_puts(b, "</table>\n");
-        pk_buf_puts(b, "</section>\n");
-    }
-    if (page->has_block) {
-        pk_buf_printf(b, "<section class=\"block\"><h2>The block %u-%u</h2>\n", page->block_lo,
-                      page->block_hi);
-        pk__out_runs_html(o, page->block_lo, page->block_hi, page->protos, page->has_proto);
-        pk_buf_puts(b, "</section>\n");
-    }
-    for (int k = PK_NOTE_UNOFFICIAL; k <= PK_NOTE_ABUSE; k++) {
-        bool any = false;
-        for (size_t i = 0; i < page->nnotes; i++) {
-            if (page->notes[i].kind != (enum pk_note_kind)k)
-                continue;
-            if (!any)
-                pk_buf_printf(b, "<section class=\"notes\"><h2>%s</h2><ul>\n", heads[k]);
-            any = true;
-            pk_out_note_html(o, &page->notes[i]);
-        }
-        if (any)
-            pk_buf_puts(b, "</ul></section>\n");
-    }
-    if (page->extra)
-        page->extra(o, PK_PAGE_HTML, page->extra_arg);
-    pk_buf_puts(b, "</article>\n");
 }

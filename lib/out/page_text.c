@@ -157,23 +157,6 @@ host_lines(const struct pk_out *o, const struct pk_page *page, size_t vcol)
     pk_buf_putc(b, '\n');
 }
 
-/*
- * The port a block record's "Unauthorized Use Known on port 796" is about, when it is not
- * the page's own port: that port, else -1.
- */
-static long
-other_port_named(const char *text, unsigned port)
-{
-    const char *p = strstr(text, "port ");
-    if (!p)
-        return -1;
-    long v = 0;
-    int nd = 0;
-    for (p += 5; *p >= '0' && *p <= '9' && nd < 6; p++, nd++)
-        v = v * 10 + (*p - '0');
-    return nd && v <= PK_PORT_MAX && (unsigned)v != port ? v : -1;
-}
-
 /* The first line of text, cut to cols columns: the long DNS-SD texts of IANA's assignment
  * notes stand on one line unless PK_OUT_VERBOSE. */
 static void
@@ -211,7 +194,7 @@ record_text(const struct pk_out *o, const struct pk_page *page, const struct pk_
         else
             pk_buf_puts(&d, v);
         long other = pk__record_fields[i].off == offsetof(struct pk_record, unauthorized)
-                         ? other_port_named(v, page->port)
+                         ? pk__out_other_port(v, page->port)
                          : -1;
         if (other >= 0 && (r->flags & PK_REC_RANGE) && other >= r->port_lo && other <= r->port_hi)
             pk_buf_printf(&d, " (about port %ld, a neighbour in the block %u-%u, not %u)", other,
@@ -289,11 +272,6 @@ block_text(const struct pk_out *o, const struct pk_page *page)
 static void
 ranges_text(const struct pk_out *o, const struct pk_page *page, size_t vcol)
 {
-    static const char *const use[] = {
-        "assigned by IANA to standard services (\"well-known\")",
-        "registered with IANA by the makers of services",
-        "never assigned: private use and ephemeral (client) ports",
-    };
     char label[32], line[256];
     const struct pk_port_policy *pol = page->policy;
     pk_buf_printf(o->b, "\n%sIANA's ranges%s\n", pk_out_sgr(o, PK_STYLE_BOLD),
@@ -301,7 +279,8 @@ ranges_text(const struct pk_out *o, const struct pk_page *page, size_t vcol)
     for (int rc = PK_RANGE_SYSTEM; rc <= PK_RANGE_DYNAMIC; rc++) {
         snprintf(label, sizeof(label), "%s", pk_range_class_name((enum pk_range_class)rc));
         size_t n = (size_t)snprintf(line, sizeof(line), "%s: %s",
-                                    pk__range_bounds((enum pk_range_class)rc), use[rc]);
+                                    pk__range_bounds((enum pk_range_class)rc),
+                                    pk__range_use((enum pk_range_class)rc));
         if (rc == PK_RANGE_DYNAMIC && pol && pol->have_ephemeral && n < sizeof(line))
             n += (size_t)snprintf(line + n, sizeof(line) - n,
                                   "; this host takes its ephemeral ports from %u-%u",

@@ -230,8 +230,7 @@ void
 pk__out_runs_html(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
 {
     struct pk_buf *b = o->b;
-    pk_buf_puts(b, "<table class=\"records\">\n<tr><th>Ports</th><th>Protocol</th>"
-                   "<th>Status</th><th>Service</th><th>Description</th></tr>\n");
+    pk__out_records_thead(b);
     for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
         if (!(protos & p) || !proto_shown(o->reg, lo, hi, p, has_proto))
             continue;
@@ -239,39 +238,72 @@ pk__out_runs_html(const struct pk_out *o, unsigned lo, unsigned hi, unsigned pro
             struct run run;
             next_run(o->reg, port, hi, p, &run);
             struct pk_record r;
-            if (run.c.n == 0)
+            if (run.c.n == 0) {
+                pk_buf_puts(b, "<tr class=\"unassigned\"><td class=\"ports\">");
+                pk__out_ports_link(b, run.lo, run.hi);
                 pk_buf_printf(b,
-                              "<tr class=\"unassigned\"><td>%u-%u</td><td>%s</td>"
-                              "<td>unassigned</td><td>-</td><td>-</td></tr>\n",
-                              run.lo, run.hi, pk_proto_name(p));
+                              "</td><td>%s</td><td class=\"status\">unassigned</td><td>-</td>"
+                              "<td>-</td></tr>\n",
+                              pk_proto_name(p));
+            }
             while (pk_cursor_next(&run.c, &r)) {
+                /* The run's ports, not the record's: a block record shows its extent in the
+                 * description. */
                 struct pk_record shown = r;
+                shown.flags &= ~PK_REC_NOPORT;
                 shown.port_lo = (uint16_t)run.lo;
                 shown.port_hi = (uint16_t)run.hi;
                 shown.proto = p;
-                pk_out_record_html(o, &shown);
+                pk__out_record_tr(o, &shown, &r);
             }
             if (run.hi >= hi || b->err)
                 break;
             port = run.hi + 1;
         }
     }
-    pk_buf_puts(b, "</table>\n");
+    pk_buf_puts(b, "</tbody></table></div>\n");
 }
 
 void
 pk_out_range_html(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
 {
+    static const char *const heads[] = {"Unofficial uses", "History", "Abuse reports"};
     struct pk_buf *b = o->b;
-    pk_buf_printf(b, "<article class=\"range\"><h1>Ports %u-%u</h1>\n", lo, hi);
+    unsigned w = hi - lo + 1;
+    pk_buf_puts(b, "<article class=\"range\">\n<nav class=\"neighbours\">");
+    if (lo >= w)
+        pk_buf_printf(b, "<a rel=\"prev\" href=\"/range/%u-%u\">&larr; %u-%u</a> ", lo - w, lo - 1,
+                      lo - w, lo - 1);
+    if (hi + w <= PK_PORT_MAX)
+        pk_buf_printf(b, "<a rel=\"next\" href=\"/range/%u-%u\">%u-%u &rarr;</a>", hi + 1, hi + w,
+                      hi + 1, hi + w);
+    pk_buf_printf(b, "</nav>\n<h1>Ports %u-%u</h1>\n<p class=\"summary\">%u ports", lo, hi, w);
+    enum pk_range_class a = pk_range_class_of(lo), z = pk_range_class_of(hi);
+    if (a == z)
+        pk_buf_printf(b, " in the %s range (%s)", pk_range_class_name(a), pk__range_bounds(a));
+    else
+        pk_buf_printf(b, " from the %s range to the %s range", pk_range_class_name(a),
+                      pk_range_class_name(z));
+    pk_buf_puts(b, "; consecutive ports with the same records are shown as one row.</p>\n");
     pk__out_runs_html(o, lo, hi, protos, has_proto);
     struct pk_note *notes = NULL;
     size_t nn = 0;
-    if (pk__out_notes_of(o->reg, lo, hi, protos, &notes, &nn) == 0 && nn) {
-        pk_buf_puts(b, "<ul class=\"notes\">\n");
-        for (size_t i = 0; i < nn; i++)
-            pk_out_note_html(o, &notes[i]);
-        pk_buf_puts(b, "</ul>\n");
+    if (pk__out_notes_of(o->reg, lo, hi, protos, &notes, &nn) == 0) {
+        for (int k = PK_NOTE_UNOFFICIAL; k <= PK_NOTE_ABUSE; k++) {
+            bool any = false;
+            for (size_t i = 0; i < nn; i++) {
+                if (notes[i].kind != (enum pk_note_kind)k)
+                    continue;
+                if (!any)
+                    pk_buf_printf(b, "<section class=\"notes\"><h2>%s</h2><ul>\n", heads[k]);
+                any = true;
+                pk_out_note_html(o, &notes[i]);
+            }
+            if (any)
+                pk_buf_puts(b, "</ul></section>\n");
+        }
+    } else if (!b->err) {
+        b->err = PK_ENOMEM;
     }
     free(notes);
     pk_buf_puts(b, "</article>\n");

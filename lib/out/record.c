@@ -83,49 +83,127 @@ pk_out_note_row(struct pk_table *t, const struct pk_note *n)
 }
 
 void
-pk_out_record_html(const struct pk_out *o, const struct pk_record *r)
+pk__out_url_path(struct pk_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            pk_buf_putc(b, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            pk_buf_put(b, e, 3);
+        }
+    }
+}
+
+void
+pk__out_ports_link(struct pk_buf *b, unsigned lo, unsigned hi)
+{
+    if (lo == hi)
+        pk_buf_printf(b, "<a href=\"/port/%u\">%u</a>", lo, lo);
+    else
+        pk_buf_printf(b, "<a href=\"/range/%u-%u\">%u-%u</a>", lo, hi, lo, hi);
+}
+
+void
+pk__out_records_thead(struct pk_buf *b)
+{
+    pk_buf_puts(b, "<div class=\"table\"><table class=\"records\">\n<thead><tr><th>Ports</th>"
+                   "<th>Protocol</th><th>Status</th><th>Service</th><th>Description</th></tr>"
+                   "</thead><tbody>\n");
+}
+
+/* Appends a service name as a link to its page, or "-". */
+static void
+service_link(struct pk_buf *b, const char *service)
+{
+    if (!*service) {
+        pk_buf_puts(b, "-");
+        return;
+    }
+    pk_buf_puts(b, "<a href=\"/name/");
+    pk__out_url_path(b, service);
+    pk_buf_puts(b, "\">");
+    pk_buf_html_str(b, service);
+    pk_buf_puts(b, "</a>");
+}
+
+void
+pk__out_record_tr(const struct pk_out *o, const struct pk_record *r, const struct pk_record *block)
 {
     struct pk_buf *b = o->b;
-    char ports[16];
-    if (r->flags & PK_REC_NOPORT)
-        snprintf(ports, sizeof(ports), "-");
-    else
-        pk__ports_str(ports, sizeof(ports), r->port_lo, r->port_hi);
     pk_buf_printf(b, "<tr class=\"%s\"", pk_status_name(r->status));
     if (*r->as_of) {
         pk_buf_puts(b, " data-as-of=\"");
         pk_buf_html_str(b, r->as_of);
         pk_buf_putc(b, '"');
     }
-    pk_buf_printf(b, "><td>%s</td><td>", ports);
-    pk_buf_puts(b, r->proto ? pk_proto_name(r->proto) : "-");
-    pk_buf_printf(b, "</td><td>%s</td><td>", pk_status_name(r->status));
-    if (*r->service) {
-        pk_buf_puts(b, "<a href=\"/name/");
-        pk_buf_html_str(b, r->service);
-        pk_buf_puts(b, "\">");
-        pk_buf_html_str(b, r->service);
-        pk_buf_puts(b, "</a>");
-    } else {
+    pk_buf_puts(b, "><td class=\"ports\">");
+    if (r->flags & PK_REC_NOPORT)
         pk_buf_puts(b, "-");
-    }
+    else
+        pk__out_ports_link(b, r->port_lo, r->port_hi);
     pk_buf_puts(b, "</td><td>");
-    pk_buf_html_str(b, r->description);
+    pk_buf_puts(b, r->proto ? pk_proto_name(r->proto) : "-");
+    pk_buf_printf(b, "</td><td class=\"status\">%s</td><td class=\"service\">",
+                  pk_status_name(r->status));
+    service_link(b, r->service);
+    pk_buf_puts(b, "</td><td>");
+    pk_buf_html_str(b, *r->description ? r->description : "-");
+    if (block && (block->flags & PK_REC_RANGE))
+        pk_buf_printf(b, " <span class=\"block\">(block %u-%u)</span>", block->port_lo,
+                      block->port_hi);
     pk_buf_puts(b, "</td></tr>\n");
+}
+
+void
+pk_out_record_html(const struct pk_out *o, const struct pk_record *r)
+{
+    pk__out_record_tr(o, r, NULL);
 }
 
 void
 pk_out_note_html(const struct pk_out *o, const struct pk_note *n)
 {
     struct pk_buf *b = o->b;
-    char ports[16];
-    pk__ports_str(ports, sizeof(ports), n->port_lo, n->port_hi);
-    pk_buf_printf(b, "<li class=\"note %s\"><span class=\"ports\">%s/", pk_note_kind_name(n->kind),
-                  ports);
+    pk_buf_printf(b, "<li class=\"note %s\"><span class=\"ports\">", pk_note_kind_name(n->kind));
+    pk__out_ports_link(b, n->port_lo, n->port_hi);
+    pk_buf_putc(b, '/');
     pk_out_protos_text(b, n->protos);
     pk_buf_puts(b, "</span> ");
     pk_buf_html_str(b, n->text);
+    if (*n->source) {
+        pk_buf_puts(b, " <span class=\"source\">(");
+        pk_buf_html_str(b, n->source);
+        pk_buf_puts(b, ")</span>");
+    }
     pk_buf_puts(b, "</li>\n");
+}
+
+int
+pk_out_name_html(const struct pk_out *o, const char *name)
+{
+    struct pk_buf *b = o->b;
+    struct pk_cursor c;
+    struct pk_record r;
+    int n = pk_name_lookup(o->reg, name, &c);
+    pk_buf_puts(b, "<article class=\"name\">\n<h1>Service ");
+    pk_buf_html_str(b, name);
+    pk_buf_puts(b, "</h1>\n");
+    if (n <= 0) {
+        pk_buf_puts(b, "<p class=\"summary\">IANA has no service of that name.</p>\n</article>\n");
+        return 0;
+    }
+    pk_buf_printf(b,
+                  "<p class=\"summary\">IANA lists the name on %d record%s: every port and "
+                  "protocol it is registered for.</p>\n",
+                  n, n == 1 ? "" : "s");
+    pk__out_records_thead(b);
+    while (pk_cursor_next(&c, &r))
+        pk__out_record_tr(o, &r, NULL);
+    pk_buf_puts(b, "</tbody></table></div>\n</article>\n");
+    return n;
 }
 
 /* True when a and b are one name but for case and '-'/'_'. */
@@ -147,6 +225,61 @@ alias_of(const char *a, const char *b)
     }
 }
 
+/* Fills names with the service names of r's matched records, aliases folded; when no
+ * record matched (a note did), the names its port is assigned to. Returns how many. */
+static size_t
+search_services(const struct pk_out *o, const struct pk_search_result *r,
+                const char *names[PK_SEARCH_REFS])
+{
+    size_t ns = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        struct pk_record rec;
+        if (r->refs[i].is_note || pk_record_get(o->reg, r->refs[i].id, &rec) < 0 || !*rec.service)
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < ns && !dup; k++)
+            dup = alias_of(names[k], rec.service);
+        if (!dup)
+            names[ns++] = rec.service;
+    }
+    for (unsigned p = PK_TCP; ns == 0 && !r->noport && r->port == r->port_end && p <= PK_DCCP;
+         p <<= 1) {
+        const char *svc = pk_service_name(o->reg, r->port, p);
+        if (svc)
+            names[ns++] = svc;
+    }
+    return ns;
+}
+
+void
+pk_out_search_html(const struct pk_out *o, const struct pk_search_result *r)
+{
+    struct pk_buf *b = o->b;
+    const char *names[PK_SEARCH_REFS];
+    size_t ns = search_services(o, r, names);
+    pk_buf_puts(b, "<li class=\"result\"><span class=\"ports\">");
+    if (r->noport)
+        pk_buf_puts(b, "no port");
+    else
+        pk__out_ports_link(b, r->port, r->port_end);
+    pk_buf_puts(b, "</span> <span class=\"protos\">");
+    pk_out_protos_text(b, r->protos);
+    pk_buf_puts(b, "</span> <span class=\"services\">");
+    for (size_t i = 0; i < ns; i++) {
+        if (i)
+            pk_buf_puts(b, ", ");
+        service_link(b, names[i]);
+    }
+    pk_buf_puts(b, "</span> <span class=\"desc\">");
+    struct pk_record rec;
+    struct pk_note note;
+    if (r->nrefs && r->refs[0].is_note && pk_note_get(o->reg, r->refs[0].id, &note) == 0)
+        pk_buf_html_str(b, note.text);
+    else if (r->nrefs && !r->refs[0].is_note && pk_record_get(o->reg, r->refs[0].id, &rec) == 0)
+        pk_buf_html_str(b, *rec.description ? rec.description : "-");
+    pk_buf_puts(b, "</span></li>\n");
+}
+
 void
 pk_out_search_json(const struct pk_out *o, const struct pk_search_result *r)
 {
@@ -166,28 +299,10 @@ pk_out_search_json(const struct pk_out *o, const struct pk_search_result *r)
     pk__out_protos(&j, r->protos);
     pk_json_key(&j, "services");
     pk_json_arr_begin(&j);
-    const char *seen[PK_SEARCH_REFS];
-    size_t ns = 0;
-    for (size_t i = 0; i < r->nrefs; i++) {
-        struct pk_record rec;
-        if (r->refs[i].is_note || pk_record_get(o->reg, r->refs[i].id, &rec) < 0 || !*rec.service)
-            continue;
-        bool dup = false;
-        for (size_t k = 0; k < ns && !dup; k++)
-            dup = alias_of(seen[k], rec.service);
-        if (!dup) {
-            seen[ns++] = rec.service;
-            pk_json_val_str(&j, rec.service);
-        }
-    }
-    for (unsigned p = PK_TCP; ns == 0 && !r->noport && r->port == r->port_end && p <= PK_DCCP;
-         p <<= 1) {
-        const char *svc = pk_service_name(o->reg, r->port, p);
-        if (svc) {
-            pk_json_val_str(&j, svc);
-            ns++;
-        }
-    }
+    const char *names[PK_SEARCH_REFS];
+    size_t ns = search_services(o, r, names);
+    for (size_t i = 0; i < ns; i++)
+        pk_json_val_str(&j, names[i]);
     pk_json_arr_end(&j);
     pk_json_key_int(&j, "score", r->score);
     pk_json_key(&j, "records");

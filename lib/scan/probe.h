@@ -61,6 +61,12 @@ struct pk__probe_ops {
      */
     int (*send)(void *state, uint32_t slot, const struct pk__probe *p, struct pk__answer *ans,
                 int *err);
+    /*
+     * Looks, at its timeout, whether the probe in slot has an answer the loop has not
+     * delivered yet (a loop that ran late, on a loaded machine): returns true and fills *ans
+     * (the probe is then finished), false when it is still unanswered. May be NULL.
+     */
+    bool (*check)(void *state, uint32_t slot, struct pk__answer *ans);
     /* Gives up the probe in slot after its timeout, so the slot can be used again. */
     void (*abort)(void *state, uint32_t slot);
     /* Closes up to n descriptors kept by idle slots. Returns how many it closed. */

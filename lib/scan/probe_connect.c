@@ -213,6 +213,23 @@ connect_send(void *state, uint32_t slot, const struct pk__probe *p, struct pk__a
     return PK__ANSWERED;
 }
 
+static bool
+connect_check(void *state, uint32_t slot, struct pk__answer *a)
+{
+    struct cstate *st = state;
+    struct cslot *c = &st->slots[slot];
+    if (!c->busy || c->fd < 0)
+        return false;
+    /* The second connect() tells an attempt still in flight (EALREADY) from one that has
+     * ended while nobody looked. */
+    int r = connect(c->fd, (struct sockaddr *)&c->sa, c->salen);
+    int err = r == 0 ? 0 : errno;
+    if (err == EALREADY || err == EINPROGRESS)
+        return false;
+    answer(st, c, err, a);
+    return true;
+}
+
 static void
 connect_abort(void *state, uint32_t slot)
 {
@@ -279,6 +296,7 @@ const struct pk__probe_ops pk__probe_connect = {
     .init = connect_init,
     .fini = connect_fini,
     .send = connect_send,
+    .check = connect_check,
     .abort = connect_abort,
     .trim = connect_trim,
 };

@@ -269,6 +269,13 @@ on_timeout(struct pk__ev *ev, struct pk__ev_timer *t)
     uint32_t i = (uint32_t)(sl - s->slots);
     uint64_t pair = sl->pair;
     unsigned attempt = sl->attempt;
+    /* An answer that came while the loop was busy elsewhere is an answer, not a loss: a
+     * late loop must not turn into false retransmissions. */
+    struct pk__answer ans = {0};
+    if (s->ops->check && s->ops->check(s->bstate, i, &ans)) {
+        finish(s, i, &ans, pk__ev_now_us());
+        return;
+    }
     pk__rate_outcome(s, sl->phase, false, 0);
     s->ops->abort(s->bstate, i);
     slot_release(s, i);

@@ -34,7 +34,7 @@ setup(void **state)
         pk_targets_finish(targets, 16, &why) < 0)
         return -1;
     pk_portset_clear(&ports);
-    pk_portset_add(&ports, PK_TCP, 18, 18);
+    pk_portset_add(&ports, PK_TCP, 42, 42);
     pk_portset_add(&ports, PK_TCP, 22, 22);
     pk_portset_add(&ports, PK_TCP, 1000, 1099);
     return 0;
@@ -65,7 +65,7 @@ result(uint64_t h, unsigned p, enum pk_port_state s, struct pk_target *tg)
                                    .rtt_us = s == PK_PORT_FILTERED ? 0 : 250};
 }
 
-/* Feeds host 0 the results of every port: 18 open, 22 filtered, the rest closed. */
+/* Feeds host 0 the results of every port: 42 open, 22 filtered, the rest closed. */
 static void
 feed_host0(struct pk_scan_agg *a)
 {
@@ -73,7 +73,7 @@ feed_host0(struct pk_scan_agg *a)
     for (unsigned p = 0; p <= PK_PORT_MAX; p++) {
         if (!pk_portset_has(&ports, PK_TCP, p))
             continue;
-        enum pk_port_state s = p == 18 ? PK_PORT_OPEN : p == 22 ? PK_PORT_FILTERED : PK_PORT_CLOSED;
+        enum pk_port_state s = p == 42 ? PK_PORT_OPEN : p == 22 ? PK_PORT_FILTERED : PK_PORT_CLOSED;
         struct pk_scan_result r = result(0, p, s, &tg);
         assert_true(pk_scan_agg_add(a, &r) >= 0);
     }
@@ -129,8 +129,8 @@ test_host(void **state)
     assert_true(has(&b, "\"address\":\"198.18.0.1\",\"open\":1,\"closed\":100,\"filtered\":1"));
     assert_true(has(&b, "\"not_shown\":[{\"state\":\"closed\",\"count\":100,"
                         "\"reasons\":{\"conn-refused\":100}}]"));
-    assert_true(has(&b, "{\"port\":18,\"protocol\":\"tcp\",\"state\":\"open\""));
-    assert_true(has(&b, "\"kind\":\"unofficial\"")); /* 18/tcp's note */
+    assert_true(has(&b, "{\"port\":42,\"protocol\":\"tcp\",\"state\":\"open\""));
+    assert_true(has(&b, "\"kind\":\"unofficial\"")); /* 42/tcp's note */
     validate(&b, "scan-host");
 
     pk_buf_reset(&b);
@@ -138,8 +138,11 @@ test_host(void **state)
     assert_true(has(&b, "scan report for 198.18.0.1\n"
                         "Not shown: 100 closed tcp ports (100 conn-refused)\n"
                         "PORT    STATE     SERVICE  UNOFFICIAL USE\n"
-                        "18/tcp  open      msp      Message Send Protocol"));
-    assert_true(has(&b, "\n22/tcp  filtered  ssh\n\n"));
+                        "22/tcp  filtered  ssh\n"
+                        "42/tcp  open      name     Microsoft WINS: "));
+    assert_true(has(&b,
+                    " replication between WINS servers, reusing the number IANA gave to the old "
+                    "ARPA host name server protocol.\n\n"));
     assert_false(has(&b, "REASON"));
     pk_buf_reset(&b);
     o.flags = PK_OUT_SCAN_REASON;
@@ -150,7 +153,7 @@ test_host(void **state)
     pk_buf_reset(&b);
     pk_out_scan_host_html(&o, &tg, &h);
     assert_true(has(&b, "<section class=\"scan-host\">\n<h2>198.18.0.1</h2>\n"));
-    assert_true(has(&b, "<tr class=\"open\"><td>18/tcp</td><td>open</td>"));
+    assert_true(has(&b, "<tr class=\"open\"><td>42/tcp</td><td>open</td>"));
     assert_true(has(&b, "<th>REASON</th>"));
     pk_buf_free(&b);
     pk_scan_agg_free(a);
@@ -208,7 +211,7 @@ test_report(void **state)
     assert_int_equal(pk_scan_report_output(r, PK_SCAN_JSON, &oj), 0);
     assert_int_equal(pk_scan_report_begin(r), 0);
     assert_true(has(&xml, "<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"102\" "
-                          "services=\"18,22,1000-1099\"/>"));
+                          "services=\"22,42,1000-1099\"/>"));
     struct pk_target tg;
     struct pk_scan_result res = result(0, 22, PK_PORT_CLOSED, &tg);
     assert_int_equal(pk_scan_report_add(r, &res), 0);

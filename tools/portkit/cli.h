@@ -161,6 +161,7 @@ extern const struct pk_cmd cmd_scan;
 extern const struct pk_cmd cmd_ls;
 extern const struct pk_cmd cmd_who;
 extern const struct pk_cmd cmd_free;
+extern const struct pk_cmd cmd_serve;
 extern const struct pk_cmd cmd_help;
 
 /* The table of subcommands (main.c), for help. */

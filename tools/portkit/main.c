@@ -19,8 +19,8 @@
 
 /* The subcommand table: adding a subcommand means adding its file and one line here. */
 const struct pk_cmd *const cli_commands[] = {
-    &cmd_info, &cmd_search, &cmd_name, &cmd_list, &cmd_ls,
-    &cmd_who,  &cmd_free,   &cmd_scan, &cmd_help,
+    &cmd_info, &cmd_search, &cmd_name, &cmd_list,  &cmd_ls,
+    &cmd_who,  &cmd_free,   &cmd_scan, &cmd_serve, &cmd_help,
 };
 const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
