@@ -22,6 +22,9 @@
  * divided by the jobs running), so that two scans in one process never claim more than the
  * process has; a job given no budget makes its own from RLIMIT_NOFILE. Running out of
  * descriptors slows a scan instead of failing it.
+ *
+ * Signals: a job's threads block every signal, so that the caller's handlers run in the
+ * caller's threads; pk_scan_cancel() may be called from such a handler.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -110,13 +113,15 @@ struct pk_scan_opts {
     const struct pk_targets *targets; /* a finished list */
     const struct pk_portset *ports;   /* TCP ports are scanned */
 
-    double rate;           /* probes per second, fixed; 0 lets the scanner decide */
-    double max_rate;       /* upper bound on probes per second; 0 for none */
-    int retries;           /* probes sent again at most this often; < 0: 6, or 2 per port of
-                            * a host that answers under 1% of retransmissions */
-    unsigned timeout_ms;   /* fixed probe timeout; 0 for timeouts from round-trip times */
-    unsigned max_inflight; /* cap on probes in flight; 0 for what the budget allows */
-    unsigned threads;      /* event loops run in parallel; 0 for one per CPU (up to 4) */
+    double rate;             /* probes per second, fixed; 0 lets the scanner decide */
+    double max_rate;         /* upper bound on probes per second; 0 for none */
+    int retries;             /* probes sent again at most this often; < 0: 6, or 2 per port of
+                              * a host that answers under 1% of retransmissions */
+    unsigned timeout_ms;     /* fixed probe timeout; 0 for timeouts from round-trip times */
+    unsigned max_timeout_ms; /* cap on the timeouts from round-trip times (and on the first
+                              * one, sent before any is known: 1 s); 0 for 3 s */
+    unsigned max_inflight;   /* cap on probes in flight; 0 for what the budget allows */
+    unsigned threads;        /* event loops run in parallel; 0 for one per CPU (up to 4) */
     struct pk_fd_budget *fd_budget; /* shared with other jobs; NULL: one from RLIMIT_NOFILE */
 
     unsigned shard_k; /* this is share k (1-based) of shard_n; 0/0 for all */
@@ -198,8 +203,9 @@ PK_API int pk_scan_run(const struct pk_scan_opts *o, struct pk_scan_stats *st);
  * Host reports: the results of a scan added up per host, as a report lists them (nmap's
  * "Not shown: 65530 closed tcp ports"). Every open port is listed (up to open_max); closed
  * and filtered ones are listed while a host has at most list_max of that state and counted
- * otherwise. Memory per host is bounded by open_max + 2 * list_max ports. Not thread-safe:
- * feed it from the one thread that reads the job.
+ * otherwise. Memory per host is bounded by open_max + 2 * list_max ports, and a host that
+ * has been reported can be released. Not thread-safe: feed it from the one thread that reads
+ * the job.
  */
 struct pk_scan_agg;
 
@@ -224,7 +230,12 @@ struct pk_scan_agg_opts {
     unsigned list_max; /* closed or filtered ports listed per host; 0 for 25 */
     unsigned open_max; /* open ports listed per host; 0 for all */
     bool open_only;    /* list open ports only (the others are counted) */
+    uint64_t per_host; /* results each host gets in this scan (its ports, when the scan is
+                        * not sharded); 0 when not known: hosts are complete at the end */
 };
+
+/* What pk_scan_agg_add() returns when a result was its host's last (per_host reached). */
+#define PK_SCAN_HOST_DONE 1
 
 /*
  * Makes an aggregate for the nhosts hosts of a target list in *out (o may be NULL for the
@@ -236,15 +247,27 @@ PK_API int pk_scan_agg_new(uint64_t nhosts, const struct pk_scan_agg_opts *o,
 /* Frees a. NULL is fine. */
 PK_API void pk_scan_agg_free(struct pk_scan_agg *a);
 
-/* Adds result r. Returns 0, PK_ENOENT for a host outside the list, or PK_ENOMEM. */
+/*
+ * Adds result r. Returns 0, PK_SCAN_HOST_DONE when r completes its host (the options'
+ * per_host results), PK_ENOENT for a host outside the list or released, or PK_ENOMEM.
+ */
 PK_API int pk_scan_agg_add(struct pk_scan_agg *a, const struct pk_scan_result *r);
 
 /*
  * Fills *h with what host's results add up to (all zero for a host without any); h->ports
- * stays valid until the next call on a. Returns 0, PK_ENOENT for a host outside the list,
- * or PK_ENOMEM.
+ * stays valid until the next call on a. Returns 0, PK_ENOENT for a host outside the list
+ * or released, or PK_ENOMEM.
  */
 PK_API int pk_scan_agg_host(struct pk_scan_agg *a, uint64_t host, struct pk_scan_host *h);
+
+/*
+ * Releases what a holds for host, once its report is written: memory stays bounded by the
+ * hosts in progress. The host's later results and pk_scan_agg_host() give PK_ENOENT.
+ */
+PK_API void pk_scan_agg_release(struct pk_scan_agg *a, uint64_t host);
+
+/* Returns true when host has been released. */
+PK_API bool pk_scan_agg_released(const struct pk_scan_agg *a, uint64_t host);
 
 /*
  * Maps a position 0..n-1 to a pseudo-random position 0..n-1, a bijection for each (n, seed).

@@ -98,6 +98,25 @@ looks_like_name(const char *s, const char *e)
 }
 
 /*
+ * Folds each run of '*' in the pattern name into one ("****" is "*"), in place. Returns the
+ * number of '*' left: fnmatch() backtracks on each, so a few of them are plenty for a name.
+ */
+static size_t
+fold_stars(char *name)
+{
+    size_t stars = 0;
+    char *w = name;
+    for (const char *r = name; *r; r++) {
+        if (*r == '*' && w > name && w[-1] == '*')
+            continue;
+        stars += *r == '*';
+        *w++ = *r;
+    }
+    *w = '\0';
+    return stars;
+}
+
+/*
  * Adds the ports of every record named name (a pattern when it holds * or ?) for the
  * protocols in protos (pk_proto bits). Returns the number of ports added.
  */
@@ -107,12 +126,6 @@ add_names(const struct pk_registry *reg, const char *name, unsigned protos, stru
     size_t n = 0;
     struct pk_record r;
     if (strpbrk(name, "*?")) {
-        /* fnmatch() backtracks on each '*': a few of them are plenty for a name. */
-        size_t stars = 0;
-        for (const char *p = name; *p; p++)
-            stars += *p == '*';
-        if (stars > 3)
-            return 0;
         size_t count = pk_registry_count(reg);
         for (uint32_t id = 0; id < count; id++) {
             if (pk_record_get(reg, id, &r) < 0 || (r.flags & PK_REC_NOPORT) ||
@@ -182,8 +195,14 @@ name:
     char name[NAME_MAX_ + 1];
     memcpy(name, s, (size_t)(e - s));
     name[e - s] = '\0';
+    bool pattern = strpbrk(name, "*?") != NULL;
+    if (pattern && fold_stars(name) > 3)
+        return fail(err, spec, s, e, "a service name pattern has at most 3 '*'", PK_EINVAL);
     if (add_names(reg, name, protos, set) == 0)
-        return fail(err, spec, s, e, "unknown service name", PK_ENOENT);
+        return fail(err, spec, s, e,
+                    pattern ? "not a port or range, and no service name matches the pattern"
+                            : "unknown service name",
+                    PK_ENOENT);
     return 0;
 }
 

@@ -13,6 +13,10 @@
 
 #define LIST_MAX_DEFAULT 25u
 
+/* The mark of a released host: never written, only compared. */
+static const char released_mark;
+#define RELEASED ((struct host *)(uintptr_t)&released_mark)
+
 /* A listed port, packed. */
 struct aport {
     uint16_t port;
@@ -22,14 +26,15 @@ struct aport {
 struct host {
     struct aport *listed;
     size_t n, cap;
+    uint64_t results;
     uint32_t count[PK_PORT_NSTATES];
     uint32_t reason[PK_PORT_NSTATES][PK_REASON_COUNT];
     uint32_t srtt_us, rttvar_us;
 };
 
 struct pk_scan_agg {
-    struct host **hosts;
-    uint64_t nhosts;
+    struct host **hosts; /* NULL before the first result, RELEASED after release */
+    uint64_t nhosts, per_host;
     unsigned list_max, open_max;
     bool open_only;
     struct pk_scan_port *view; /* what pk_scan_agg_host() returned last */
@@ -49,6 +54,7 @@ pk_scan_agg_new(uint64_t nhosts, const struct pk_scan_agg_opts *o, struct pk_sca
     a->list_max = o && o->list_max ? o->list_max : LIST_MAX_DEFAULT;
     a->open_max = o && o->open_max ? o->open_max : PK_PORT_MAX + 1;
     a->open_only = o && o->open_only;
+    a->per_host = o ? o->per_host : 0;
     *out = a;
     return 0;
 fail:
@@ -62,10 +68,7 @@ pk_scan_agg_free(struct pk_scan_agg *a)
     if (!a)
         return;
     for (uint64_t i = 0; i < a->nhosts; i++)
-        if (a->hosts[i]) {
-            free(a->hosts[i]->listed);
-            free(a->hosts[i]);
-        }
+        pk_scan_agg_release(a, i);
     free(a->hosts);
     free(a->view);
     free(a);
@@ -78,6 +81,8 @@ pk_scan_agg_add(struct pk_scan_agg *a, const struct pk_scan_result *r)
         (unsigned)r->reason >= PK_REASON_COUNT)
         return PK_ENOENT;
     struct host *h = a->hosts[r->host];
+    if (h == RELEASED)
+        return PK_ENOENT;
     if (!h) {
         h = a->hosts[r->host] = calloc(1, sizeof(*h));
         if (!h)
@@ -96,7 +101,25 @@ pk_scan_agg_add(struct pk_scan_agg *a, const struct pk_scan_result *r)
     }
     if (r->rtt_us)
         pk__rtt_update(&h->srtt_us, &h->rttvar_us, r->rtt_us);
-    return 0;
+    return ++h->results == a->per_host ? PK_SCAN_HOST_DONE : 0;
+}
+
+void
+pk_scan_agg_release(struct pk_scan_agg *a, uint64_t host)
+{
+    if (host >= a->nhosts || a->hosts[host] == RELEASED)
+        return;
+    if (a->hosts[host]) {
+        free(a->hosts[host]->listed);
+        free(a->hosts[host]);
+    }
+    a->hosts[host] = RELEASED;
+}
+
+bool
+pk_scan_agg_released(const struct pk_scan_agg *a, uint64_t host)
+{
+    return host < a->nhosts && a->hosts[host] == RELEASED;
 }
 
 /* qsort() order of listed ports: by number. */
@@ -110,7 +133,7 @@ cmp_port(const void *x, const void *y)
 int
 pk_scan_agg_host(struct pk_scan_agg *a, uint64_t host, struct pk_scan_host *out)
 {
-    if (host >= a->nhosts)
+    if (host >= a->nhosts || a->hosts[host] == RELEASED)
         return PK_ENOENT;
     memset(out, 0, sizeof(*out));
     const struct host *h = a->hosts[host];

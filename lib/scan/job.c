@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -266,6 +267,11 @@ pk_scan_start(const struct pk_scan_opts *o, struct pk_scan_job **out)
     int rc = job_ports(j, o);
     if (rc == 0)
         rc = job_setup(j);
+    /* The threads start with every signal blocked: the caller's handlers run in its own
+     * threads, where they may cancel the job (and never in a thread being joined). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     for (unsigned t = 0; rc == 0 && t < j->nthreads; t++) {
         j->running++;
         if (pthread_create(&j->scheds[t].thread, NULL, job_thread, &j->scheds[t]) != 0) {
@@ -275,6 +281,7 @@ pk_scan_start(const struct pk_scan_opts *o, struct pk_scan_job **out)
         }
         j->started++;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc < 0) {
         pk_scan_free(j);
         return rc;

@@ -42,6 +42,9 @@ pk__probe_timeout(struct pk__sched *s, uint64_t host, unsigned attempt)
 {
     if (s->o->timeout_ms)
         return (uint64_t)s->o->timeout_ms * 1000u;
+    uint64_t max = RTO_MAX_US;
+    if (s->o->max_timeout_ms && (uint64_t)s->o->max_timeout_ms * 1000u < max)
+        max = (uint64_t)s->o->max_timeout_ms * 1000u;
     const struct pk__hoststate *h = pk__sched_host(s, host);
     uint64_t rto;
     if (h->srtt_us)
@@ -54,11 +57,9 @@ pk__probe_timeout(struct pk__sched *s, uint64_t host, unsigned attempt)
         rto = RTO_MIN_US;
     /* Back off by half on each retry: sent again too soon on a congested link, a probe can
      * use up its retries before the rate control has caught up. */
-    for (unsigned i = 0; i < attempt && rto < RTO_MAX_US; i++)
+    for (unsigned i = 0; i < attempt && rto < max; i++)
         rto += rto / 2;
-    if (rto > RTO_MAX_US)
-        rto = RTO_MAX_US;
-    return rto;
+    return rto > max ? max : rto;
 }
 
 double

@@ -91,6 +91,14 @@ test_names(void **state)
     assert_int_equal(pk_portset_parse(pk_registry_builtin(), "http*", T, &set, NULL), 0);
     assert_true(pk_portset_has(&set, PK_TCP, 80));
     assert_true(pk_portset_has(&set, PK_TCP, 443));
+    /* A run of '*' is one: "****" is every named port, as "*" is. */
+    struct pk_portset star;
+    pk_portset_clear(&star);
+    pk_portset_clear(&set);
+    assert_int_equal(pk_portset_parse(pk_registry_builtin(), "*", T, &star, NULL), 0);
+    assert_int_equal(pk_portset_parse(pk_registry_builtin(), "****", T, &set, NULL), 0);
+    assert_true(pk_portset_count(&set, PK_TCP) > 1000);
+    assert_memory_equal(&set, &star, sizeof(set));
 }
 
 static void
@@ -110,6 +118,8 @@ test_refuses(void **state)
     bad("1-2-3", PK_EINVAL, "1-2-3", "not a port range");
     bad("[1-100]", PK_EINVAL, "[1-100]", "bracket");
     bad("T:", PK_EINVAL, "", "empty");
+    bad("zzqx*", PK_ENOENT, "zzqx*", "no service name matches the pattern");
+    bad("*a*b*c*d", PK_EINVAL, "*a*b*c*d", "at most 3 '*'");
     char big[100];
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';

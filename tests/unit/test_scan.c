@@ -96,12 +96,29 @@ on_result(const struct pk_scan_result *r, void *arg)
     return s->stop_after && s->results >= s->stop_after ? 42 : 0;
 }
 
-/* Opens a listener on 127.0.0.1, port chosen by the kernel. Returns its fd; *port is set. */
+/*
+ * A loopback address of this run's own (127.64-191.x.y), for the fixtures whose answers a
+ * scan of 127.0.0.1 by another test running at the same time would take (a port that lets
+ * in one connection lets in the other scan's).
+ */
+static char fixture[INET_ADDRSTRLEN];
+static in_addr_t fixture_addr;
+
+static void
+pick_fixture(void)
+{
+    uint32_t r = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
+    fixture_addr = htonl(0x7f000000u | (64u + (r >> 24) % 128u) << 16 | (r & 0xfeffu) | 1u);
+    inet_ntop(AF_INET, &fixture_addr, fixture, sizeof(fixture));
+}
+
+/* Opens a listener on address a (network order), port chosen by the kernel. Returns its fd;
+ * *port is set. */
 static int
-listener(unsigned *port)
+listener_on(in_addr_t a, unsigned *port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = a};
     socklen_t len = sizeof(sa);
     assert_true(fd >= 0);
     assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -109,6 +126,13 @@ listener(unsigned *port)
     assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
     *port = ntohs(sa.sin_port);
     return fd;
+}
+
+/* Opens a listener on 127.0.0.1. */
+static int
+listener(unsigned *port)
+{
+    return listener_on(htonl(INADDR_LOOPBACK), port);
 }
 
 static void
@@ -318,14 +342,15 @@ test_cancel(void **state)
 }
 
 /* A reader that does not read holds the scan back at the queue's size; it loses nothing and
- * causes no retransmission. */
+ * causes no retransmission. (On the fixture's address: on 127.0.0.1 the listeners of other
+ * tests, with their queues full, would not answer.) */
 static void
 test_backpressure(void **state)
 {
     (void)state;
     static struct pk_portset ports;
     static uint8_t count[65536];
-    const char *specs[] = {"127.0.0.1", NULL};
+    const char *specs[] = {fixture, NULL};
     struct pk_targets *t = targets_of(specs);
     pk_portset_clear(&ports);
     pk_portset_add(&ports, PK_TCP, 1, PK_PORT_MAX);
@@ -358,10 +383,10 @@ test_backpressure(void **state)
 }
 
 /*
- * Starts a child that holds n loopback listeners whose accept queue is full (backlog 0, one
- * connection never accepted): the kernel drops further SYNs, so probes to them get no answer.
- * Their ports go to ports[]. A byte b written to *ctl (when not NULL) makes the child accept
- * one connection on the listeners i with i % 2 == b, so that their next SYN is answered.
+ * Starts a child that holds n listeners on the fixture address whose accept queue is full (backlog
+ * 0, one connection never accepted): the kernel drops further SYNs, so probes to them get no
+ * answer. Their ports go to ports[]. A byte b written to *ctl (when not NULL) makes the child
+ * accept one connection on the listeners i with i % 2 == b, so that their next SYN is answered.
  * Returns the child's pid.
  */
 static pid_t
@@ -379,8 +404,7 @@ silent_ports(unsigned n, unsigned *ports, int *ctl)
         int *ls = calloc(n, sizeof(*ls));
         for (unsigned i = 0; ls && i < n; i++) {
             int l = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in sa = {.sin_family = AF_INET,
-                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+            struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = fixture_addr};
             socklen_t len = sizeof(sa);
             if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 0) < 0 ||
                 getsockname(l, (struct sockaddr *)&sa, &len) < 0)
@@ -458,7 +482,7 @@ test_slow_reader(void **state)
     static struct pk_portset ports;
     struct slow x = {0};
     pid_t child = silent_ports(N, ports_of, &x.ctl);
-    const char *specs[] = {"127.0.0.1", NULL};
+    const char *specs[] = {fixture, NULL};
     struct pk_targets *t = targets_of(specs);
     pk_portset_clear(&ports);
     for (unsigned i = 0; i < N; i++)
@@ -497,8 +521,8 @@ test_two_jobs(void **state)
     static uint8_t count[2][65536];
     pid_t child = silent_ports(SILENT, silent, NULL);
     unsigned lport;
-    int lfd = listener(&lport);
-    const char *specs[] = {"127.0.0.1", NULL};
+    int lfd = listener_on(fixture_addr, &lport);
+    const char *specs[] = {fixture, NULL};
     struct pk_targets *t = targets_of(specs);
     pk_portset_clear(&ports);
     for (unsigned i = 0; i < SILENT; i++)
@@ -816,9 +840,125 @@ test_nmap_services(void **state)
     assert_int_equal(pk__nmap_services_parse(text, 10, 0x40, f, &st), PK_EINVAL);
 }
 
+/* Starts silent_ports(n) and sets *t to the fixture's address and *ports to its ports.
+ * Returns the child's pid. */
+static pid_t
+silent_scan(unsigned n, struct pk_portset *ports, struct pk_targets **t)
+{
+    unsigned silent[64];
+    assert_true(n <= 64);
+    pid_t child = silent_ports(n, silent, NULL);
+    const char *specs[] = {fixture, NULL};
+    *t = targets_of(specs);
+    pk_portset_clear(ports);
+    for (unsigned i = 0; i < n; i++)
+        pk_portset_add(ports, PK_TCP, silent[i], silent[i]);
+    return child;
+}
+
+/* A host is complete with its per_host-th result: that one says so, and once released the
+ * host's memory is gone and it is not counted again. */
+static void
+test_aggregate_done(void **state)
+{
+    (void)state;
+    struct pk_scan_agg *a;
+    struct pk_scan_agg_opts ao = {.per_host = 3};
+    assert_int_equal(pk_scan_agg_new(2, &ao, &a), 0);
+    struct pk_target tg = {.family = AF_INET};
+    for (unsigned p = 1; p <= 3; p++) {
+        struct pk_scan_result r = {.host = 1, .target = &tg, .port = p, .state = PK_PORT_OPEN};
+        assert_int_equal(pk_scan_agg_add(a, &r), p == 3 ? PK_SCAN_HOST_DONE : 0);
+    }
+    struct pk_scan_host h;
+    assert_int_equal(pk_scan_agg_host(a, 1, &h), 0);
+    assert_int_equal(h.nports, 3);
+    assert_false(pk_scan_agg_released(a, 1));
+    pk_scan_agg_release(a, 1);
+    assert_true(pk_scan_agg_released(a, 1));
+    assert_false(pk_scan_agg_released(a, 0));
+    assert_int_equal(pk_scan_agg_host(a, 1, &h), PK_ENOENT);
+    struct pk_scan_result late = {.host = 1, .target = &tg, .port = 9};
+    assert_int_equal(pk_scan_agg_add(a, &late), PK_ENOENT);
+    pk_scan_agg_release(a, 0); /* never seen: released all the same */
+    assert_true(pk_scan_agg_released(a, 0));
+    pk_scan_agg_free(a);
+}
+
+/* max_timeout_ms caps the timeouts from round-trip times, the first one included: ports that
+ * never answer are given up after it, not after the 1 s a first probe waits by default. */
+static void
+test_timeout_cap(void **state)
+{
+    (void)state;
+    enum { N = 4 };
+    static struct pk_portset ports;
+    struct pk_targets *t;
+    pid_t child = silent_scan(N, &ports, &t);
+    struct pk_scan_opts o = {
+        .targets = t, .ports = &ports, .retries = 1, .max_timeout_ms = 100, .threads = 1};
+    struct pk_scan_stats st;
+    double t0 = now_ms();
+    assert_int_equal(pk_scan_run(&o, &st), 0);
+    double took = now_ms() - t0;
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    pk_targets_free(t);
+    assert_int_equal(st.states[PK_PORT_FILTERED], N);
+    if (took > 700)
+        fail_msg("2 probes of 100 ms at most took %.0f ms", took);
+}
+
+static volatile sig_atomic_t usr1_seen;
+static pthread_t usr1_thread;
+
+static void
+on_usr1(int sig)
+{
+    (void)sig;
+    usr1_thread = pthread_self();
+    usr1_seen = 1;
+}
+
+/* A job's threads block signals: one sent to the process while the caller blocks it waits
+ * for the caller instead of running in a scan thread (where it could not cancel safely). */
+static void
+test_signals_blocked(void **state)
+{
+    (void)state;
+    enum { N = 4 };
+    static struct pk_portset ports;
+    struct pk_targets *t;
+    pid_t child = silent_scan(N, &ports, &t);
+    struct sigaction sa = {.sa_handler = on_usr1}, old;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    struct pk_scan_opts o = {.targets = t, .ports = &ports, .timeout_ms = 2000, .threads = 2};
+    struct pk_scan_job *j;
+    usr1_seen = 0;
+    assert_int_equal(pk_scan_start(&o, &j), 0);
+    sigset_t one, prev;
+    sigemptyset(&one);
+    sigaddset(&one, SIGUSR1);
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &one, &prev), 0);
+    assert_int_equal(kill(getpid(), SIGUSR1), 0);
+    usleep(100000);
+    bool early = usr1_seen;
+    assert_int_equal(pthread_sigmask(SIG_SETMASK, &prev, NULL), 0);
+    bool in_caller = usr1_seen && pthread_equal(usr1_thread, pthread_self());
+    pk_scan_free(j);
+    sigaction(SIGUSR1, &old, NULL);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    pk_targets_free(t);
+    assert_false(early);
+    assert_true(in_caller);
+}
+
 int
 main(void)
 {
+    pick_fixture();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_permute),
         cmocka_unit_test(test_names),
@@ -830,6 +970,9 @@ main(void)
         cmocka_unit_test(test_two_jobs),
         cmocka_unit_test(test_start_failure_fds),
         cmocka_unit_test(test_aggregate),
+        cmocka_unit_test(test_aggregate_done),
+        cmocka_unit_test(test_timeout_cap),
+        cmocka_unit_test(test_signals_blocked),
         cmocka_unit_test(test_top_ports),
         cmocka_unit_test(test_nmap_services),
     };

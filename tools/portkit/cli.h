@@ -194,17 +194,4 @@ struct here_arg {
 };
 void here_section_hook(const struct pk_out *o, enum pk_page_format fmt, void *arg);
 
-/* ---- Until the scan command moves onto the output layer (nothing else uses these) ---- */
-#include "json.h"
-const char *cli_c(const struct cli *cli, const char *sgr);
-#define C_BOLD "1"
-#define C_DIM "2"
-#define C_RED "31"
-#define C_GREEN "32"
-#define C_YELLOW "33"
-#define C_BLUE "34"
-#define C_CYAN "36"
-#define C_RESET "0"
-const char *cli_bad_option(char **argv, int ind);
-
 #endif

@@ -148,34 +148,6 @@ cli_settle(struct cli *cli)
                    (cli->verbose ? PK_OUT_VERBOSE : 0);
 }
 
-const char *
-cli_c(const struct cli *cli, const char *sgr)
-{
-    if (!cli->color)
-        return "";
-    static const struct {
-        const char *code, *seq;
-    } seqs[] = {{C_BOLD, "\033[1m"},   {C_DIM, "\033[2m"},     {C_RED, "\033[31m"},
-                {C_GREEN, "\033[32m"}, {C_YELLOW, "\033[33m"}, {C_BLUE, "\033[34m"},
-                {C_CYAN, "\033[36m"},  {C_RESET, "\033[0m"}};
-    for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++)
-        if (strcmp(seqs[i].code, sgr) == 0)
-            return seqs[i].seq;
-    return "";
-}
-
-const char *
-cli_bad_option(char **argv, int ind)
-{
-    static char shortopt[3];
-    if (optopt > 0 && optopt < 256) {
-        shortopt[0] = '-';
-        shortopt[1] = (char)optopt;
-        return shortopt;
-    }
-    return argv[ind - 1];
-}
-
 void
 cli_open_registry(struct cli *cli)
 {
