@@ -81,7 +81,7 @@ run(struct cli *cli, int argc, char **argv)
         return cli_usage(&cmd_diff, "two registry files, OLD and NEW");
     struct regsrc a = {0}, b = {0};
     if ((rc = load(argv[1], &a)) == 0 && (rc = load(argv[2], &b)) == 0) {
-        int changes = cli_show_changes(cli, a.reg, argv[1], b.reg, argv[2]);
+        int changes = cli_show_changes(cli, a.in.reg, argv[1], b.in.reg, argv[2]);
         rc = changes < 0 ? EXIT_RUNTIME : changes ? EXIT_FOUND : EXIT_NOTHING;
     }
     regsrc_free(&a);

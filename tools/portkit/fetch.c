@@ -14,9 +14,7 @@
 #include <time.h>
 
 #include "fetch.h"
-#include "grow.h"
 #include "portkit/version.h"
-#include "regsrc.h"
 
 /* The functions of libcurl portkit calls, from the library opened by fetch_init(). */
 static struct {
@@ -51,9 +49,16 @@ on_body(char *data, size_t size, size_t nmemb, void *arg)
         x->too_big = true;
         return 0; /* abandons the transfer */
     }
-    /* One byte more for the NUL; the buffer is copied out aligned at the end. */
-    if (pk__grow(&x->body, &x->cap, x->len + n + 1, 1, (size_t)FETCH_MAX + 1) < 0)
-        return 0;
+    if (x->len + n > x->cap) {
+        size_t cap = x->cap ? x->cap : 64 * 1024;
+        while (cap < x->len + n)
+            cap *= 2;
+        char *p = realloc(x->body, cap < FETCH_MAX ? cap : FETCH_MAX);
+        if (!p)
+            return 0;
+        x->body = p;
+        x->cap = cap < FETCH_MAX ? cap : FETCH_MAX;
+    }
     memcpy(x->body + x->len, data, n);
     x->len += n;
     return n;
@@ -260,15 +265,9 @@ fetch(const struct fetch_req *req, struct fetch_res *res, char *why, size_t cap)
         snprintf(why, cap, "HTTP status %ld", res->status);
         goto out;
     }
-    /* The body, aligned as the image reader wants it (an image may be fetched too). */
-    if (!(res->body = regsrc_alloc(x.len))) {
-        snprintf(why, cap, "out of memory");
-        goto out;
-    }
-    if (x.len)
-        memcpy(res->body, x.body, x.len);
-    res->body[x.len] = '\0';
+    res->body = x.body;
     res->len = x.len;
+    x.body = NULL;
     rc = 0;
 out:
     free(x.body);

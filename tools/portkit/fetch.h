@@ -26,7 +26,7 @@ struct fetch_req {
 
 struct fetch_res {
     long status; /* 200, 304; 0 for a file URL */
-    char *body;  /* 8-byte aligned, NUL after len bytes; free() it */
+    char *body;  /* len bytes (NULL when none); free() it */
     size_t len;
     char etag[256];
     char last_modified[128];

@@ -21,7 +21,6 @@
 #include "cli.h"
 #include "dbfile.h"
 #include "fetch.h"
-#include "image.h"
 #include "portkit/error.h"
 #include "regsrc.h"
 
@@ -78,31 +77,6 @@ static const struct cli_opt opts[] = {
      "fetch even when the server says unchanged; take a much smaller registry", NULL},
     {'t', "timeout", 0, true, "SECONDS", "give up a download after this long (default 300)", NULL},
 };
-
-/* A sum of the built-in notes and prior: a database built with other notes is rebuilt even
- * when IANA's registry has not changed. */
-static uint64_t
-notes_sum(void)
-{
-    const struct pk_registry *bi = pk_registry_builtin();
-    struct pk_buf b;
-    pk_buf_init(&b, 16u << 20);
-    for (uint32_t i = 0; i < pk_registry_note_count(bi); i++) {
-        struct pk_note n;
-        pk_note_get(bi, i, &n);
-        pk_buf_printf(&b, "%u %u %u %u %s %s\n", n.port_lo, n.port_hi, n.protos, n.kind, n.source,
-                      n.text);
-    }
-    for (unsigned port = 0; port <= PK_PORT_MAX; port++)
-        for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
-            int w = pk_port_prior(bi, port, p);
-            if (w)
-                pk_buf_printf(&b, "%u %u %d\n", port, p, w);
-        }
-    uint64_t s = b.data ? pk__image_sum(b.data, b.len) : 0;
-    pk_buf_free(&b);
-    return s;
-}
 
 /* True when s names a URL portkit can fetch; *bad when it names another scheme. */
 static bool
@@ -208,7 +182,7 @@ update(struct update *u)
     }
     open_current(u);
     snprintf(u->now.url, sizeof(u->now.url), "%s", u->source);
-    u->now.notes = notes_sum();
+    u->now.notes = pk_registry_notes_sum(pk_registry_builtin());
     bool same = u->cur && db_meta_read(u->dir, &u->meta) && strcmp(u->meta.url, u->source) == 0 &&
                 !u->o.force;
     /* The validators are sent back only for a database built from them, with these notes. */
@@ -222,7 +196,7 @@ update(struct update *u)
     /* A registry far smaller than the one that answers now is more likely a file cut short
      * at a record's end than IANA's: taken only when asked. */
     const struct pk_registry *before = u->cur ? u->cur : u->cli->reg;
-    size_t nrecs = pk_registry_count(u->src.reg);
+    size_t nrecs = pk_registry_count(u->src.in.reg);
     if (nrecs < pk_registry_count(before) / 2 && !u->o.force) {
         snprintf(why, sizeof(why),
                  "%zu records against %zu now: refusing a registry this much smaller (cut "
@@ -233,7 +207,7 @@ update(struct update *u)
     int changes = cli_show_changes(u->cli, before,
                                    before == pk_registry_builtin() ? "the built-in snapshot"
                                                                    : "the local database",
-                                   u->src.reg, u->source);
+                                   u->src.in.reg, u->source);
     if (changes < 0)
         return EXIT_RUNTIME;
     cli_flush(u->cli);
@@ -243,13 +217,13 @@ update(struct update *u)
     }
     if (stop)
         return failed(u, "interrupted");
-    if (db_write(u->dir, PK_DB_FILE, u->src.img, u->src.imglen, &stop, why, sizeof(why)) < 0)
+    if (db_write(u->dir, PK_DB_FILE, u->src.in.image, u->src.in.image_len, &stop, why, sizeof(why)) < 0)
         return failed(u, why);
     /* The validators after the database: a database newer than them is only fetched again. */
     if (db_meta_write(u->dir, &u->now, why, sizeof(why)) < 0)
         cli_err("update: %s (the next update fetches the registry again)", why);
     struct pk_registry_info info;
-    pk_registry_info(u->src.reg, &info);
+    pk_registry_info(u->src.in.reg, &info);
     cli_err("update: %s/%s: %zu records of %s from %s", u->dir, PK_DB_FILE, nrecs,
             *info.date ? info.date : "an unknown date", u->source);
     return EXIT_FOUND;
