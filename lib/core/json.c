@@ -6,7 +6,7 @@
 #include "portkit/error.h"
 
 void
-pk_json_init(struct pk_json *j, struct pk_buf *b)
+pk__json_init(struct pk__json *j, struct pk_buf *b)
 {
     j->b = b;
     j->depth = 0;
@@ -15,7 +15,7 @@ pk_json_init(struct pk_json *j, struct pk_buf *b)
 
 /* Writes the comma that separates this value from the previous one, if any. */
 static void
-sep(struct pk_json *j)
+sep(struct pk__json *j)
 {
     if (j->need_comma[j->depth])
         pk_buf_putc(j->b, ',');
@@ -23,7 +23,7 @@ sep(struct pk_json *j)
 }
 
 static void
-json_open(struct pk_json *j, char c)
+json_open(struct pk__json *j, char c)
 {
     sep(j);
     pk_buf_putc(j->b, c);
@@ -35,7 +35,7 @@ json_open(struct pk_json *j, char c)
 }
 
 static void
-json_close(struct pk_json *j, char c)
+json_close(struct pk__json *j, char c)
 {
     pk_buf_putc(j->b, c);
     if (j->depth > 0)
@@ -43,31 +43,31 @@ json_close(struct pk_json *j, char c)
 }
 
 void
-pk_json_obj_begin(struct pk_json *j)
+pk__json_obj_begin(struct pk__json *j)
 {
     json_open(j, '{');
 }
 
 void
-pk_json_obj_end(struct pk_json *j)
+pk__json_obj_end(struct pk__json *j)
 {
     json_close(j, '}');
 }
 
 void
-pk_json_arr_begin(struct pk_json *j)
+pk__json_arr_begin(struct pk__json *j)
 {
     json_open(j, '[');
 }
 
 void
-pk_json_arr_end(struct pk_json *j)
+pk__json_arr_end(struct pk__json *j)
 {
     json_close(j, ']');
 }
 
 void
-pk_json_key(struct pk_json *j, const char *key)
+pk__json_key(struct pk__json *j, const char *key)
 {
     /* Keys are the program's own ASCII names: written as they are, not escaped. */
     sep(j);
@@ -92,13 +92,13 @@ pk_json_key(struct pk_json *j, const char *key)
 
 /* After a value, the next key or value needs a comma. */
 static void
-done(struct pk_json *j)
+done(struct pk__json *j)
 {
     j->need_comma[j->depth] = true;
 }
 
 void
-pk_json_val_str(struct pk_json *j, const char *s)
+pk__json_val_str(struct pk__json *j, const char *s)
 {
     sep(j);
     pk_buf_json_str(j->b, s);
@@ -106,7 +106,7 @@ pk_json_val_str(struct pk_json *j, const char *s)
 }
 
 void
-pk_json_val_strn(struct pk_json *j, const char *s, size_t len)
+pk__json_val_strn(struct pk__json *j, const char *s, size_t len)
 {
     sep(j);
     pk_buf_json_strn(j->b, s, len);
@@ -114,7 +114,7 @@ pk_json_val_strn(struct pk_json *j, const char *s, size_t len)
 }
 
 void
-pk_json_val_int(struct pk_json *j, long long v)
+pk__json_val_int(struct pk__json *j, long long v)
 {
     sep(j);
     if (v < 0) {
@@ -127,7 +127,7 @@ pk_json_val_int(struct pk_json *j, long long v)
 }
 
 void
-pk_json_val_bool(struct pk_json *j, bool v)
+pk__json_val_bool(struct pk__json *j, bool v)
 {
     sep(j);
     pk_buf_puts(j->b, v ? "true" : "false");
@@ -135,7 +135,7 @@ pk_json_val_bool(struct pk_json *j, bool v)
 }
 
 void
-pk_json_val_null(struct pk_json *j)
+pk__json_val_null(struct pk__json *j)
 {
     sep(j);
     pk_buf_puts(j->b, "null");
@@ -143,7 +143,7 @@ pk_json_val_null(struct pk_json *j)
 }
 
 void
-pk_json_val_raw(struct pk_json *j, const char *json, size_t n)
+pk__json_val_raw(struct pk__json *j, const char *json, size_t n)
 {
     sep(j);
     pk_buf_put(j->b, json, n);
@@ -151,22 +151,22 @@ pk_json_val_raw(struct pk_json *j, const char *json, size_t n)
 }
 
 void
-pk_json_key_str(struct pk_json *j, const char *key, const char *s)
+pk__json_key_str(struct pk__json *j, const char *key, const char *s)
 {
-    pk_json_key(j, key);
-    pk_json_val_str(j, s);
+    pk__json_key(j, key);
+    pk__json_val_str(j, s);
 }
 
 void
-pk_json_key_int(struct pk_json *j, const char *key, long long v)
+pk__json_key_int(struct pk__json *j, const char *key, long long v)
 {
-    pk_json_key(j, key);
-    pk_json_val_int(j, v);
+    pk__json_key(j, key);
+    pk__json_val_int(j, v);
 }
 
 void
-pk_json_key_bool(struct pk_json *j, const char *key, bool v)
+pk__json_key_bool(struct pk__json *j, const char *key, bool v)
 {
-    pk_json_key(j, key);
-    pk_json_val_bool(j, v);
+    pk__json_key(j, key);
+    pk__json_val_bool(j, v);
 }

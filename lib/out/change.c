@@ -13,39 +13,39 @@ static const char *const counted[PK_CHANGE_NKINDS] = {
     "newly assigned", "de-assigned", "renamed", "re-described", "reserved", "unreserved"};
 
 static void
-side_json(struct pk_json *j, const struct pk_change_side *s)
+side_json(struct pk__json *j, const struct pk_change_side *s)
 {
-    pk_json_obj_begin(j);
-    pk_json_key_str(j, "status", pk_status_name(s->status));
-    pk_json_key(j, "services");
-    pk_json_arr_begin(j);
+    pk__json_obj_begin(j);
+    pk__json_key_str(j, "status", pk_status_name(s->status));
+    pk__json_key(j, "services");
+    pk__json_arr_begin(j);
     for (size_t i = 0; i < s->nservices; i++)
-        pk_json_val_str(j, s->services[i]);
-    pk_json_arr_end(j);
-    pk_json_key(j, "description");
+        pk__json_val_str(j, s->services[i]);
+    pk__json_arr_end(j);
+    pk__json_key(j, "description");
     if (*s->description)
-        pk_json_val_str(j, s->description);
+        pk__json_val_str(j, s->description);
     else
-        pk_json_val_null(j);
-    pk_json_obj_end(j);
+        pk__json_val_null(j);
+    pk__json_obj_end(j);
 }
 
 void
 pk_out_change_json(const struct pk_out *o, const struct pk_change *c)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
-    pk_json_key_str(&j, "change", pk_change_kind_name(c->kind));
-    pk_json_key_int(&j, "port", c->port);
-    pk_json_key_int(&j, "port_end", c->port_end);
-    pk_json_key(&j, "protocols");
+    struct pk__json j;
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
+    pk__json_key_str(&j, "change", pk_change_kind_name(c->kind));
+    pk__json_key_int(&j, "port", c->port);
+    pk__json_key_int(&j, "port_end", c->port_end);
+    pk__json_key(&j, "protocols");
     pk__out_protos(&j, c->protos);
-    pk_json_key(&j, "before");
+    pk__json_key(&j, "before");
     side_json(&j, &c->before);
-    pk_json_key(&j, "after");
+    pk__json_key(&j, "after");
     side_json(&j, &c->after);
-    pk_json_obj_end(&j);
+    pk__json_obj_end(&j);
 }
 
 /* A side for a person: "name, name: description", or the status and what the record says

@@ -10,14 +10,14 @@
 void
 pk_out_free_pick_json(const struct pk_out *o, unsigned port, unsigned protos)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
-    pk_json_key_int(&j, "port", port);
-    pk_json_key(&j, "protocols");
+    struct pk__json j;
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
+    pk__json_key_int(&j, "port", port);
+    pk__json_key(&j, "protocols");
     pk__out_protos(&j, protos);
-    pk_json_key_str(&j, "range", pk_range_class_name(pk_range_class_of(port)));
-    pk_json_obj_end(&j);
+    pk__json_key_str(&j, "range", pk_range_class_name(pk_range_class_of(port)));
+    pk__json_obj_end(&j);
 }
 
 void
@@ -84,21 +84,21 @@ pk_port_check_build(struct pk_port_check *c, const struct pk_registry *reg,
 void
 pk_out_port_check_json(const struct pk_out *o, const struct pk_port_check *c)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
-    pk_json_key_int(&j, "port", c->port);
-    pk_json_key(&j, "protocols");
+    struct pk__json j;
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
+    pk__json_key_int(&j, "port", c->port);
+    pk__json_key(&j, "protocols");
     pk__out_protos(&j, c->protos);
-    pk_json_key_bool(&j, "free", c->free);
-    pk_json_key(&j, "facts");
-    pk_json_arr_begin(&j);
+    pk__json_key_bool(&j, "free", c->free);
+    pk__json_key(&j, "facts");
+    pk__json_arr_begin(&j);
     for (size_t i = 0; i < c->nfacts; i++)
-        pk_json_val_str(&j, c->facts[i]);
-    pk_json_arr_end(&j);
-    pk_json_key(&j, "holders");
+        pk__json_val_str(&j, c->facts[i]);
+    pk__json_arr_end(&j);
+    pk__json_key(&j, "holders");
     pk__out_sockview(&j, o, c->holders);
-    pk_json_obj_end(&j);
+    pk__json_obj_end(&j);
 }
 
 /* "8080/tcp", or "8080" for both protocols. */

@@ -196,13 +196,13 @@ pk_out_protos_text(struct pk_buf *b, unsigned protos)
 }
 
 void
-pk__out_protos(struct pk_json *j, unsigned protos)
+pk__out_protos(struct pk__json *j, unsigned protos)
 {
-    pk_json_arr_begin(j);
+    pk__json_arr_begin(j);
     for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1)
         if (protos & p)
-            pk_json_val_str(j, pk_proto_name(p));
-    pk_json_arr_end(j);
+            pk__json_val_str(j, pk_proto_name(p));
+    pk__json_arr_end(j);
 }
 
 /* ---- the JSON cache ---- */
@@ -328,14 +328,14 @@ pk_out_cache_free(struct pk_out_cache *c)
 /* Appends item's JSON object to b: from slot, rendering it into the slot on first use; in
  * place when there is no slot or it could not be kept. */
 static void
-cached_put(struct pk_buf *b, struct rendered *slot, void (*render)(struct pk_json *, const void *),
+cached_put(struct pk_buf *b, struct rendered *slot, void (*render)(struct pk__json *, const void *),
            const void *item)
 {
     if (slot && !slot->json) {
         struct pk_buf t;
-        struct pk_json tj;
+        struct pk__json tj;
         pk_buf_init(&t, CACHE_OBJ_MAX);
-        pk_json_init(&tj, &t);
+        pk__json_init(&tj, &t);
         render(&tj, item);
         if (!t.err && t.data) {
             slot->json = t.data;
@@ -347,8 +347,8 @@ cached_put(struct pk_buf *b, struct rendered *slot, void (*render)(struct pk_jso
     if (slot && slot->json) {
         pk_buf_put(b, slot->json, slot->len);
     } else {
-        struct pk_json j;
-        pk_json_init(&j, b);
+        struct pk__json j;
+        pk__json_init(&j, b);
         render(&j, item);
     }
 }
@@ -361,59 +361,59 @@ struct rec_item {
 
 /* Appends key: value when value is not empty. */
 static void
-opt_str(struct pk_json *j, const char *key, const char *value)
+opt_str(struct pk__json *j, const char *key, const char *value)
 {
     if (*value)
-        pk_json_key_str(j, key, value);
+        pk__json_key_str(j, key, value);
 }
 
 static void
-render_record(struct pk_json *j, const void *item)
+render_record(struct pk__json *j, const void *item)
 {
     const struct rec_item *it = item;
     const struct pk_record *r = it->r;
-    pk_json_obj_begin(j);
-    pk_json_key(j, "service");
+    pk__json_obj_begin(j);
+    pk__json_key(j, "service");
     if (*r->service)
-        pk_json_val_str(j, r->service);
+        pk__json_val_str(j, r->service);
     else
-        pk_json_val_null(j);
+        pk__json_val_null(j);
     if (r->flags & PK_REC_NOPORT) {
-        pk_json_key(j, "port");
-        pk_json_val_null(j);
-        pk_json_key(j, "port_end");
-        pk_json_val_null(j);
+        pk__json_key(j, "port");
+        pk__json_val_null(j);
+        pk__json_key(j, "port_end");
+        pk__json_val_null(j);
     } else {
-        pk_json_key_int(j, "port", r->port_lo);
-        pk_json_key_int(j, "port_end", r->port_hi);
+        pk__json_key_int(j, "port", r->port_lo);
+        pk__json_key_int(j, "port_end", r->port_hi);
     }
-    pk_json_key(j, "protocol");
+    pk__json_key(j, "protocol");
     const char *pn = pk_proto_name(r->proto ? r->proto : it->proto);
     if (pn)
-        pk_json_val_str(j, pn);
+        pk__json_val_str(j, pn);
     else
-        pk_json_val_null(j);
-    pk_json_key_str(j, "status", pk_status_name(r->status));
-    pk_json_key_str(j, "description", r->description);
+        pk__json_val_null(j);
+    pk__json_key_str(j, "status", pk_status_name(r->status));
+    pk__json_key_str(j, "description", r->description);
     for (size_t i = 0; i < pk__nrecord_fields; i++)
         opt_str(j, pk__record_fields[i].key, pk__record_field(r, i));
     opt_str(j, "as_of", r->as_of);
-    pk_json_obj_end(j);
+    pk__json_obj_end(j);
 }
 
 static void
-render_note(struct pk_json *j, const void *item)
+render_note(struct pk__json *j, const void *item)
 {
     const struct pk_note *n = item;
-    pk_json_obj_begin(j);
-    pk_json_key_str(j, "kind", pk_note_kind_name(n->kind));
-    pk_json_key_int(j, "port", n->port_lo);
-    pk_json_key_int(j, "port_end", n->port_hi);
-    pk_json_key(j, "protocols");
+    pk__json_obj_begin(j);
+    pk__json_key_str(j, "kind", pk_note_kind_name(n->kind));
+    pk__json_key_int(j, "port", n->port_lo);
+    pk__json_key_int(j, "port_end", n->port_hi);
+    pk__json_key(j, "protocols");
     pk__out_protos(j, n->protos);
-    pk_json_key_str(j, "text", n->text);
-    pk_json_key_str(j, "source", n->source);
-    pk_json_obj_end(j);
+    pk__json_key_str(j, "text", n->text);
+    pk__json_key_str(j, "source", n->source);
+    pk__json_obj_end(j);
 }
 
 void
@@ -434,9 +434,9 @@ pk__out_record_put(struct pk_buf *b, const struct pk_out *o, const struct pk_rec
 }
 
 void
-pk__out_record(struct pk_json *j, const struct pk_out *o, const struct pk_record *r, unsigned proto)
+pk__out_record(struct pk__json *j, const struct pk_out *o, const struct pk_record *r, unsigned proto)
 {
-    pk_json_sep(j);
+    pk__json_sep(j);
     pk__out_record_put(j->b, o, r, proto);
 }
 
@@ -448,24 +448,24 @@ pk__out_note_put(struct pk_buf *b, const struct pk_out *o, const struct pk_note 
 }
 
 void
-pk__out_note(struct pk_json *j, const struct pk_out *o, const struct pk_note *n)
+pk__out_note(struct pk__json *j, const struct pk_out *o, const struct pk_note *n)
 {
-    pk_json_sep(j);
+    pk__json_sep(j);
     pk__out_note_put(j->b, o, n);
 }
 
 void
 pk_out_record_json(const struct pk_out *o, const struct pk_record *r, unsigned proto)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
+    struct pk__json j;
+    pk__json_init(&j, o->b);
     pk__out_record(&j, o, r, proto);
 }
 
 void
 pk_out_note_json(const struct pk_out *o, const struct pk_note *n)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
+    struct pk__json j;
+    pk__json_init(&j, o->b);
     pk__out_note(&j, o, n);
 }

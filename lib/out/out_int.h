@@ -12,7 +12,7 @@
 
 /* Writes record r (protocol hint proto) as the next value of j, from the cache when o has
  * one. */
-void pk__out_record(struct pk_json *j, const struct pk_out *o, const struct pk_record *r,
+void pk__out_record(struct pk__json *j, const struct pk_out *o, const struct pk_record *r,
                     unsigned proto);
 
 /* Returns the fragment fill(pol, bits) wrote, formed once and kept in o's cache (bits < 8);
@@ -33,10 +33,10 @@ void pk__out_note_put(struct pk_buf *b, const struct pk_out *o, const struct pk_
 void pk__out_registry_put(struct pk_buf *b, const struct pk_out *o);
 
 /* Writes note n as the next value of j, from the cache when o has one. */
-void pk__out_note(struct pk_json *j, const struct pk_out *o, const struct pk_note *n);
+void pk__out_note(struct pk__json *j, const struct pk_out *o, const struct pk_note *n);
 
 /* Writes protos as a JSON array of names, the next value of j. */
-void pk__out_protos(struct pk_json *j, unsigned protos);
+void pk__out_protos(struct pk__json *j, unsigned protos);
 
 /* Appends n spaces to b. */
 void pk__out_pad(struct pk_buf *b, size_t n);
@@ -81,7 +81,7 @@ void pk__protos_str(char *buf, size_t cap, unsigned protos);
 
 /* A range's runs (range.c), for the range views and a page's block: the "port", "port_end"
  * and "protocols" members into the object j has open; a table (render flags); an HTML table. */
-void pk__out_runs_json(struct pk_json *j, const struct pk_out *o, unsigned lo, unsigned hi,
+void pk__out_runs_json(struct pk__json *j, const struct pk_out *o, unsigned lo, unsigned hi,
                        unsigned protos);
 int pk__out_runs_text(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos,
                       bool has_proto, unsigned flags);

@@ -96,54 +96,54 @@ pk__out_notes_of(const struct pk_registry *reg, unsigned lo, unsigned hi, unsign
 }
 
 void
-pk__out_runs_json(struct pk_json *j, const struct pk_out *o, unsigned lo, unsigned hi,
+pk__out_runs_json(struct pk__json *j, const struct pk_out *o, unsigned lo, unsigned hi,
                   unsigned protos)
 {
-    pk_json_key_int(j, "port", lo);
-    pk_json_key_int(j, "port_end", hi);
-    pk_json_key(j, "protocols");
-    pk_json_arr_begin(j);
+    pk__json_key_int(j, "port", lo);
+    pk__json_key_int(j, "port_end", hi);
+    pk__json_key(j, "protocols");
+    pk__json_arr_begin(j);
     for (unsigned p = PK_TCP; p <= PK_DCCP; p <<= 1) {
         if (!(protos & p))
             continue;
-        pk_json_obj_begin(j);
-        pk_json_key_str(j, "protocol", pk_proto_name(p));
-        pk_json_key(j, "runs");
-        pk_json_arr_begin(j);
+        pk__json_obj_begin(j);
+        pk__json_key_str(j, "protocol", pk_proto_name(p));
+        pk__json_key(j, "runs");
+        pk__json_arr_begin(j);
         for (unsigned port = lo;;) {
             struct run run;
             next_run(o->reg, port, hi, p, &run);
-            pk_json_obj_begin(j);
-            pk_json_key_int(j, "port", run.lo);
-            pk_json_key_int(j, "port_end", run.hi);
-            pk_json_key_str(j, "status", pk_status_name(pk_status_of(o->reg, run.lo, p)));
-            pk_json_key(j, "assignments");
-            pk_json_arr_begin(j);
+            pk__json_obj_begin(j);
+            pk__json_key_int(j, "port", run.lo);
+            pk__json_key_int(j, "port_end", run.hi);
+            pk__json_key_str(j, "status", pk_status_name(pk_status_of(o->reg, run.lo, p)));
+            pk__json_key(j, "assignments");
+            pk__json_arr_begin(j);
             struct pk_record r;
             while (pk_cursor_next(&run.c, &r))
                 pk__out_record(j, o, &r, p);
-            pk_json_arr_end(j);
-            pk_json_obj_end(j);
+            pk__json_arr_end(j);
+            pk__json_obj_end(j);
             if (run.hi >= hi || o->b->err)
                 break;
             port = run.hi + 1;
         }
-        pk_json_arr_end(j);
-        pk_json_obj_end(j);
+        pk__json_arr_end(j);
+        pk__json_obj_end(j);
     }
-    pk_json_arr_end(j);
+    pk__json_arr_end(j);
 }
 
 void
 pk_out_range_json(const struct pk_out *o, unsigned lo, unsigned hi, unsigned protos, bool has_proto)
 {
-    struct pk_json j;
+    struct pk__json j;
     (void)has_proto; /* JSON lists every protocol asked for, as the page does */
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
     pk__out_runs_json(&j, o, lo, hi, protos);
-    pk_json_key(&j, "notes");
-    pk_json_arr_begin(&j);
+    pk__json_key(&j, "notes");
+    pk__json_arr_begin(&j);
     struct pk_note *notes = NULL;
     size_t nn = 0;
     if (pk__out_notes_of(o->reg, lo, hi, protos, &notes, &nn) == 0)
@@ -152,8 +152,8 @@ pk_out_range_json(const struct pk_out *o, unsigned lo, unsigned hi, unsigned pro
     else if (!o->b->err)
         o->b->err = PK_ENOMEM;
     free(notes);
-    pk_json_arr_end(&j);
-    pk_json_obj_end(&j);
+    pk__json_arr_end(&j);
+    pk__json_obj_end(&j);
 }
 
 /* Replaces the description cell of the last row with r's description and its block

@@ -283,59 +283,59 @@ pk_out_search_html(const struct pk_out *o, const struct pk_search_result *r)
 void
 pk_out_search_json(const struct pk_out *o, const struct pk_search_result *r)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
+    struct pk__json j;
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
     if (r->noport) {
-        pk_json_key(&j, "port");
-        pk_json_val_null(&j);
-        pk_json_key(&j, "port_end");
-        pk_json_val_null(&j);
+        pk__json_key(&j, "port");
+        pk__json_val_null(&j);
+        pk__json_key(&j, "port_end");
+        pk__json_val_null(&j);
     } else {
-        pk_json_key_int(&j, "port", r->port);
-        pk_json_key_int(&j, "port_end", r->port_end);
+        pk__json_key_int(&j, "port", r->port);
+        pk__json_key_int(&j, "port_end", r->port_end);
     }
-    pk_json_key(&j, "protocols");
+    pk__json_key(&j, "protocols");
     pk__out_protos(&j, r->protos);
-    pk_json_key(&j, "services");
-    pk_json_arr_begin(&j);
+    pk__json_key(&j, "services");
+    pk__json_arr_begin(&j);
     const char *names[PK_SEARCH_REFS];
     size_t ns = search_services(o, r, names);
     for (size_t i = 0; i < ns; i++)
-        pk_json_val_str(&j, names[i]);
-    pk_json_arr_end(&j);
-    pk_json_key_int(&j, "score", r->score);
-    pk_json_key(&j, "records");
-    pk_json_arr_begin(&j);
+        pk__json_val_str(&j, names[i]);
+    pk__json_arr_end(&j);
+    pk__json_key_int(&j, "score", r->score);
+    pk__json_key(&j, "records");
+    pk__json_arr_begin(&j);
     for (size_t i = 0; i < r->nrefs; i++) {
         struct pk_record rec;
         if (!r->refs[i].is_note && pk_record_get(o->reg, r->refs[i].id, &rec) == 0)
             pk__out_record(&j, o, &rec, 0);
     }
-    pk_json_arr_end(&j);
-    pk_json_key(&j, "notes");
-    pk_json_arr_begin(&j);
+    pk__json_arr_end(&j);
+    pk__json_key(&j, "notes");
+    pk__json_arr_begin(&j);
     for (size_t i = 0; i < r->nrefs; i++) {
         struct pk_note n;
         if (r->refs[i].is_note && pk_note_get(o->reg, r->refs[i].id, &n) == 0)
             pk__out_note(&j, o, &n);
     }
-    pk_json_arr_end(&j);
-    pk_json_obj_end(&j);
+    pk__json_arr_end(&j);
+    pk__json_obj_end(&j);
 }
 
 void
 pk_out_error_json(const struct pk_out *o, const char *input, size_t len, int err,
                   const char *message)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
-    pk_json_key(&j, "input");
-    pk_json_val_strn(&j, input, len);
-    pk_json_key_str(&j, "error", pk_errname(err));
-    pk_json_key_str(&j, "message", message);
-    pk_json_obj_end(&j);
+    struct pk__json j;
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
+    pk__json_key(&j, "input");
+    pk__json_val_strn(&j, input, len);
+    pk__json_key_str(&j, "error", pk_errname(err));
+    pk__json_key_str(&j, "message", message);
+    pk__json_obj_end(&j);
 }
 
 /* Appends at most 64 bytes of input for a message, escaped (a NUL byte as \x00). */

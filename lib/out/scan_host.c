@@ -42,50 +42,50 @@ void
 pk_out_scan_host_json(const struct pk_out *o, const struct pk_target *tg,
                       const struct pk_scan_host *h)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
+    struct pk__json j;
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
     pk__scan_target_json(&j, tg);
     for (int s = 0; s < PK_PORT_NSTATES; s++)
-        pk_json_key_int(&j, pk_port_state_name((enum pk_port_state)s), (long long)h->count[s]);
-    pk_json_key(&j, "ports");
-    pk_json_arr_begin(&j);
+        pk__json_key_int(&j, pk_port_state_name((enum pk_port_state)s), (long long)h->count[s]);
+    pk__json_key(&j, "ports");
+    pk__json_arr_begin(&j);
     for (size_t i = 0; i < h->nports; i++) {
         const struct pk_scan_port *p = &h->ports[i];
-        pk_json_obj_begin(&j);
-        pk_json_key_int(&j, "port", p->port);
+        pk__json_obj_begin(&j);
+        pk__json_key_int(&j, "port", p->port);
         PK_JSON_MEMBER(&j, "\"protocol\":\"tcp\"");
-        pk_json_key_str(&j, "state", pk_port_state_name(p->state));
-        pk_json_key_str(&j, "reason", pk_scan_reason_name(p->reason));
+        pk__json_key_str(&j, "state", pk_port_state_name(p->state));
+        pk__json_key_str(&j, "reason", pk_scan_reason_name(p->reason));
         pk__scan_service_json(&j, o, p->port);
         pk__scan_notes_json(&j, o, p->port, p->state == PK_PORT_OPEN);
-        pk_json_obj_end(&j);
+        pk__json_obj_end(&j);
     }
-    pk_json_arr_end(&j);
-    pk_json_key(&j, "not_shown");
-    pk_json_arr_begin(&j);
+    pk__json_arr_end(&j);
+    pk__json_key(&j, "not_shown");
+    pk__json_arr_begin(&j);
     for (int s = 0; s < PK_PORT_NSTATES; s++) {
         if (!h->extra[s])
             continue;
-        pk_json_obj_begin(&j);
-        pk_json_key_str(&j, "state", pk_port_state_name((enum pk_port_state)s));
-        pk_json_key_int(&j, "count", (long long)h->extra[s]);
-        pk_json_key(&j, "reasons");
-        pk_json_obj_begin(&j);
+        pk__json_obj_begin(&j);
+        pk__json_key_str(&j, "state", pk_port_state_name((enum pk_port_state)s));
+        pk__json_key_int(&j, "count", (long long)h->extra[s]);
+        pk__json_key(&j, "reasons");
+        pk__json_obj_begin(&j);
         for (int r = 0; r < PK_REASON_COUNT; r++)
             if (h->extra_reason[s][r])
-                pk_json_key_int(&j, pk_scan_reason_name((enum pk_scan_reason)r),
+                pk__json_key_int(&j, pk_scan_reason_name((enum pk_scan_reason)r),
                                 (long long)h->extra_reason[s][r]);
-        pk_json_obj_end(&j);
-        pk_json_obj_end(&j);
+        pk__json_obj_end(&j);
+        pk__json_obj_end(&j);
     }
-    pk_json_arr_end(&j);
+    pk__json_arr_end(&j);
     if (h->srtt_us) {
-        pk_json_key_int(&j, "srtt_us", h->srtt_us);
-        pk_json_key_int(&j, "rttvar_us", h->rttvar_us);
-        pk_json_key_int(&j, "timeout_us", h->to_us);
+        pk__json_key_int(&j, "srtt_us", h->srtt_us);
+        pk__json_key_int(&j, "rttvar_us", h->rttvar_us);
+        pk__json_key_int(&j, "timeout_us", h->to_us);
     }
-    pk_json_obj_end(&j);
+    pk__json_obj_end(&j);
 }
 
 int
@@ -141,43 +141,43 @@ pk_out_scan_host_html(const struct pk_out *o, const struct pk_target *tg,
 
 /* Writes "key": v with decimals digits after the point (a JSON number). */
 static void
-json_number(struct pk_json *j, const char *key, int decimals, double v)
+json_number(struct pk__json *j, const char *key, int decimals, double v)
 {
     char num[48];
     snprintf(num, sizeof(num), "%.*f", decimals, v);
-    pk_json_key(j, key);
-    pk_json_val_raw(j, num, strlen(num));
+    pk__json_key(j, key);
+    pk__json_val_raw(j, num, strlen(num));
 }
 
 void
 pk_out_scan_summary_json(const struct pk_out *o, const struct pk_scan_run *run)
 {
     const struct pk_scan_stats *st = &run->st;
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
-    pk_json_key(&j, "summary");
-    pk_json_obj_begin(&j);
-    pk_json_key_int(&j, "hosts", (long long)run->hosts);
-    pk_json_key_int(&j, "ports", (long long)pk_portset_count(run->ports, PK_TCP));
-    pk_json_key_int(&j, "pairs", (long long)st->total);
-    pk_json_key_int(&j, "done", (long long)st->done);
+    struct pk__json j;
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
+    pk__json_key(&j, "summary");
+    pk__json_obj_begin(&j);
+    pk__json_key_int(&j, "hosts", (long long)run->hosts);
+    pk__json_key_int(&j, "ports", (long long)pk_portset_count(run->ports, PK_TCP));
+    pk__json_key_int(&j, "pairs", (long long)st->total);
+    pk__json_key_int(&j, "done", (long long)st->done);
     for (int s = 0; s < PK_PORT_NSTATES; s++)
-        pk_json_key_int(&j, pk_port_state_name((enum pk_port_state)s), (long long)st->states[s]);
-    pk_json_key_int(&j, "probes", (long long)st->probes);
-    pk_json_key_int(&j, "retransmissions", (long long)st->retransmits);
+        pk__json_key_int(&j, pk_port_state_name((enum pk_port_state)s), (long long)st->states[s]);
+    pk__json_key_int(&j, "probes", (long long)st->probes);
+    pk__json_key_int(&j, "retransmissions", (long long)st->retransmits);
     json_number(&j, "loss", 4, st->loss);
     json_number(&j, "elapsed", 3, st->elapsed);
     if (run->shard_n) {
-        pk_json_key_int(&j, "shard", run->shard_k);
-        pk_json_key_int(&j, "shards", run->shard_n);
+        pk__json_key_int(&j, "shard", run->shard_k);
+        pk__json_key_int(&j, "shards", run->shard_n);
     }
     char seed[24];
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)run->seed);
-    pk_json_key_str(&j, "seed", seed);
-    pk_json_key_bool(&j, "interrupted", run->interrupted != NULL);
-    pk_json_obj_end(&j);
-    pk_json_obj_end(&j);
+    pk__json_key_str(&j, "seed", seed);
+    pk__json_key_bool(&j, "interrupted", run->interrupted != NULL);
+    pk__json_obj_end(&j);
+    pk__json_obj_end(&j);
 }
 
 /* Appends the summary's sentence to b, the reason of an interruption escaped for HTML when

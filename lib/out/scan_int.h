@@ -20,13 +20,13 @@ enum pk_style pk__scan_state_style(enum pk_port_state s);
 void pk__scan_target_text(struct pk_buf *b, const struct pk_target *tg, bool term);
 
 /* Writes the "address" and "hostname" members of tg into the object j has open. */
-void pk__scan_target_json(struct pk_json *j, const struct pk_target *tg);
+void pk__scan_target_json(struct pk__json *j, const struct pk_target *tg);
 
 /* Writes the "service" member of TCP port (the registry's name, or null). */
-void pk__scan_service_json(struct pk_json *j, const struct pk_out *o, unsigned port);
+void pk__scan_service_json(struct pk__json *j, const struct pk_out *o, unsigned port);
 
 /* Writes the "notes" member of an open TCP port: its unofficial uses (narrow ranges). */
-void pk__scan_notes_json(struct pk_json *j, const struct pk_out *o, unsigned port, bool open);
+void pk__scan_notes_json(struct pk__json *j, const struct pk_out *o, unsigned port, bool open);
 
 /* Writes t as nmap's timestr ("Sun Nov 22 02:15:58 2026") into buf. */
 void pk__scan_timestr(char *buf, size_t cap, time_t t);

@@ -28,7 +28,7 @@ pk_out_scan_cols(size_t *ncols)
 struct uses {
     void (*fn)(struct uses *u, const struct pk_note *n);
     const struct pk_out *o;
-    struct pk_json *j;
+    struct pk__json *j;
     struct pk_buf *b;
     bool all;
     size_t n;
@@ -105,54 +105,54 @@ pk__scan_target_text(struct pk_buf *b, const struct pk_target *tg, bool term)
 }
 
 void
-pk__scan_target_json(struct pk_json *j, const struct pk_target *tg)
+pk__scan_target_json(struct pk__json *j, const struct pk_target *tg)
 {
     char addr[64];
-    pk_json_key_str(j, "address", pk_target_addr_str(tg, addr, sizeof(addr)));
+    pk__json_key_str(j, "address", pk_target_addr_str(tg, addr, sizeof(addr)));
     if (tg->name)
-        pk_json_key_str(j, "hostname", tg->name);
+        pk__json_key_str(j, "hostname", tg->name);
 }
 
 void
-pk__scan_service_json(struct pk_json *j, const struct pk_out *o, unsigned port)
+pk__scan_service_json(struct pk__json *j, const struct pk_out *o, unsigned port)
 {
     const char *svc = pk_service_name(o->reg, port, PK_TCP);
-    pk_json_key(j, "service");
+    pk__json_key(j, "service");
     if (svc)
-        pk_json_val_str(j, svc);
+        pk__json_val_str(j, svc);
     else
-        pk_json_val_null(j);
+        pk__json_val_null(j);
 }
 
 void
-pk__scan_notes_json(struct pk_json *j, const struct pk_out *o, unsigned port, bool open)
+pk__scan_notes_json(struct pk__json *j, const struct pk_out *o, unsigned port, bool open)
 {
-    pk_json_key(j, "notes");
-    pk_json_arr_begin(j);
+    pk__json_key(j, "notes");
+    pk__json_arr_begin(j);
     if (open) {
         struct uses u = {.fn = use_json, .o = o, .j = j, .all = true};
         each_use(&u, port);
     }
-    pk_json_arr_end(j);
+    pk__json_arr_end(j);
 }
 
 void
 pk_out_scan_result_json(const struct pk_out *o, const struct pk_scan_result *r)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
-    pk_json_obj_begin(&j);
+    struct pk__json j;
+    pk__json_init(&j, o->b);
+    pk__json_obj_begin(&j);
     pk__scan_target_json(&j, r->target);
-    pk_json_key_int(&j, "port", r->port);
+    pk__json_key_int(&j, "port", r->port);
     PK_JSON_MEMBER(&j, "\"protocol\":\"tcp\"");
-    pk_json_key_str(&j, "state", pk_port_state_name(r->state));
-    pk_json_key_str(&j, "reason", pk_scan_reason_name(r->reason));
+    pk__json_key_str(&j, "state", pk_port_state_name(r->state));
+    pk__json_key_str(&j, "reason", pk_scan_reason_name(r->reason));
     pk__scan_service_json(&j, o, r->port);
     pk__scan_notes_json(&j, o, r->port, r->state == PK_PORT_OPEN);
-    pk_json_key_int(&j, "attempts", r->attempts);
+    pk__json_key_int(&j, "attempts", r->attempts);
     if (r->rtt_us)
-        pk_json_key_int(&j, "rtt_us", r->rtt_us);
-    pk_json_obj_end(&j);
+        pk__json_key_int(&j, "rtt_us", r->rtt_us);
+    pk__json_obj_end(&j);
 }
 
 void

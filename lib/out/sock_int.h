@@ -32,7 +32,7 @@ struct pk__sockview_cache {
 struct pk__sockview_cache *pk__sockview_cache(struct pk_sockview *v);
 
 /* Writes every socket of v, in display order, as a JSON array: the next value of j. */
-void pk__out_sockview(struct pk_json *j, const struct pk_out *o, struct pk_sockview *v);
+void pk__out_sockview(struct pk__json *j, const struct pk_out *o, struct pk_sockview *v);
 
 /* Says why no process is shown for socket s of v, or NULL when nowners processes are: a
  * sentence for JSON, or a few words in parentheses for the table when brief. */

@@ -373,9 +373,9 @@ pk_out_socket_json(const struct pk_out *o, struct pk_sockview *v, size_t i)
 }
 
 void
-pk__out_sockview(struct pk_json *j, const struct pk_out *o, struct pk_sockview *v)
+pk__out_sockview(struct pk__json *j, const struct pk_out *o, struct pk_sockview *v)
 {
-    pk_json_sep(j);
+    pk__json_sep(j);
     pk_buf_putc(j->b, '[');
     for (size_t i = 0; i < v->list.n; i++) {
         if (i)
@@ -388,8 +388,8 @@ pk__out_sockview(struct pk_json *j, const struct pk_out *o, struct pk_sockview *
 void
 pk_out_sockview_json(const struct pk_out *o, struct pk_sockview *v)
 {
-    struct pk_json j;
-    pk_json_init(&j, o->b);
+    struct pk__json j;
+    pk__json_init(&j, o->b);
     pk__out_sockview(&j, o, v);
 }
 
