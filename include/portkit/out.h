@@ -171,6 +171,12 @@ PK_API void pk_out_protos_text(struct pk_buf *b, unsigned protos);
  */
 PK_API void pk_out_search_json(const struct pk_out *o, const struct pk_search_result *r);
 
+/* Appends the search results r[0..n) as a table: PORT (-, a port or LO-HI), PROTO, SERVICE
+ * (as in JSON; the port's own names when only a note matched) and DESCRIPTION (of the best
+ * match). Returns 0 or a negative pk_errno. */
+PK_API int pk_out_search_text(const struct pk_out *o, const struct pk_search_result *r,
+                              size_t n);
+
 /* Appends a search result as an HTML <li>: its ports (linked), protocols, services (linked
  * to their name pages) and the text of its best match. */
 PK_API void pk_out_search_html(const struct pk_out *o, const struct pk_search_result *r);

@@ -251,6 +251,70 @@ search_services(const struct pk_out *o, const struct pk_search_result *r,
     return ns;
 }
 
+/* The description of a search result: its best record's, or its best note's text. */
+static const char *
+search_description(const struct pk_out *o, const struct pk_search_result *r)
+{
+    struct pk_record rec;
+    struct pk_note note;
+    if (r->nrefs == 0)
+        return "-";
+    if (r->refs[0].is_note)
+        return pk_note_get(o->reg, r->refs[0].id, &note) == 0 ? note.text : "-";
+    return pk_record_get(o->reg, r->refs[0].id, &rec) == 0 && *rec.description ? rec.description
+                                                                               : "-";
+}
+
+static const struct pk_col search_cols[] = {
+    {"PORT", 0},
+    {"PROTO", 0},
+    {"SERVICE", 0},
+    {"DESCRIPTION", PK_COL_SHRINK},
+};
+
+int
+pk_out_search_text(const struct pk_out *o, const struct pk_search_result *r, size_t n)
+{
+    struct pk_table *t;
+    struct pk_buf cell;
+    int rc = pk_table_new(search_cols, sizeof(search_cols) / sizeof(search_cols[0]), &t);
+    if (rc < 0)
+        return rc;
+    pk_buf_init(&cell, 64 * 1024);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char ports[16];
+        if ((rc = pk_table_row(t)) < 0)
+            break;
+        if (r[i].noport)
+            strcpy(ports, "-");
+        else if (r[i].port == r[i].port_end)
+            snprintf(ports, sizeof(ports), "%u", r[i].port);
+        else
+            snprintf(ports, sizeof(ports), "%u-%u", r[i].port, r[i].port_end);
+        pk_table_cell(t, 0, ports, PK_STYLE_NONE);
+        pk_buf_reset(&cell);
+        pk_out_protos_text(&cell, r[i].protos);
+        pk_table_cell(t, 1, cell.len ? cell.data : "-", PK_STYLE_NONE);
+        const char *names[PK_SEARCH_REFS];
+        size_t ns = search_services(o, &r[i], names);
+        pk_buf_reset(&cell);
+        for (size_t k = 0; k < ns; k++) {
+            if (k)
+                pk_buf_puts(&cell, ", ");
+            pk_buf_puts(&cell, names[k]);
+        }
+        pk_table_cell(t, 2, cell.len ? cell.data : "-", PK_STYLE_BOLD);
+        int32_t w = pk_table_cell(t, 3, search_description(o, &r[i]), PK_STYLE_NONE);
+        if (w < 0)
+            rc = (int)w;
+    }
+    if (rc == 0)
+        rc = pk_table_render(t, o, 0);
+    pk_buf_free(&cell);
+    pk_table_free(t);
+    return rc;
+}
+
 void
 pk_out_search_html(const struct pk_out *o, const struct pk_search_result *r)
 {

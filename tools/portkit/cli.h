@@ -127,6 +127,9 @@ int cli_flush(struct cli *cli);
 /* Flushes when the buffer is over CLI_FLUSH_AT. Returns cli_flush()'s value, or 0. */
 int cli_maybe_flush(struct cli *cli);
 
+/* Writes all len bytes of data to fd (again after EINTR). Returns 0 or -errno. */
+int cli_write_all(int fd, const char *data, size_t len);
+
 /* Returns the host's port policy, reading it once. */
 const struct pk_port_policy *cli_host(struct cli *cli);
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "dbfile.h"
 
 #define TMP_PREFIX ".portkit-tmp."
@@ -93,22 +94,6 @@ db_clean(const char *dir)
     closedir(d);
 }
 
-/* Writes all of data to fd. Returns 0 or -errno. */
-static int
-write_all(int fd, const char *data, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int
 db_write(const char *dir, const char *name, const void *data, size_t len,
          volatile sig_atomic_t *stop, char *why, size_t cap)
@@ -124,10 +109,10 @@ db_write(const char *dir, const char *name, const void *data, size_t len,
     }
     /* Written in two halves, so that a test can stop it in the middle. */
     size_t half = len / 2;
-    if ((err = write_all(fd, data, half)) < 0)
+    if ((err = cli_write_all(fd, data, half)) < 0)
         goto fail;
     hook("write");
-    if ((err = write_all(fd, (const char *)data + half, len - half)) < 0)
+    if ((err = cli_write_all(fd, (const char *)data + half, len - half)) < 0)
         goto fail;
     what = "syncing";
     if (fchmod(fd, 0644) < 0 || fsync(fd) < 0) {

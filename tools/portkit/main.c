@@ -100,21 +100,30 @@ cli_flush(struct cli *cli)
         pk_buf_reset(&cli->out);
         return -1;
     }
-    size_t off = 0;
-    while (off < cli->out.len) {
-        ssize_t n = write(STDOUT_FILENO, cli->out.data + off, cli->out.len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EPIPE)
-                cli_err("standard output: %s", strerror(errno));
-            cli->out_failed = true;
-            pk_buf_reset(&cli->out);
-            return -1;
-        }
-        off += (size_t)n;
+    int rc = cli_write_all(STDOUT_FILENO, cli->out.data, cli->out.len);
+    if (rc < 0) {
+        if (rc != -EPIPE)
+            cli_err("standard output: %s", strerror(-rc));
+        cli->out_failed = true;
+        pk_buf_reset(&cli->out);
+        return -1;
     }
     pk_buf_reset(&cli->out);
+    return 0;
+}
+
+int
+cli_write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        data += n;
+        len -= (size_t)n;
+    }
     return 0;
 }
 

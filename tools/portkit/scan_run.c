@@ -67,22 +67,6 @@ struct run {
     size_t progress_len;
 };
 
-/* Writes len bytes of data to fd. Returns 0 or -errno. */
-static int
-write_all(int fd, const char *data, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Records a failure that stops the scan: the outputs are finished, the exit status is 3. */
 static void
 fail(struct run *r, const char *why)
@@ -112,7 +96,7 @@ drain(struct run *r, bool all)
             continue;
         int rc = f->buf.err  ? f->buf.err
                  : f->failed ? 0
-                             : write_all(f->fd, f->buf.data, f->buf.len);
+                             : cli_write_all(f->fd, f->buf.data, f->buf.len);
         if (rc < 0 && !f->failed) {
             cli_err("scan: %s '%s': %s", f->opt, f->path,
                     rc == PK_ENOBUFS || rc == PK_ENOMEM ? pk_strerror(rc) : strerror(-rc));
@@ -137,7 +121,7 @@ progress_line(struct run *r, const char *text)
     size_t len = 1 + n + pad;
     if (!text)
         line[len++] = '\r';
-    if (write_all(STDERR_FILENO, line, len) == 0)
+    if (cli_write_all(STDERR_FILENO, line, len) == 0)
         r->progress_len = n;
 }
 
@@ -172,7 +156,7 @@ show_found(struct run *r, const struct pk_scan_result *res)
     pk_buf_putc(&b, '\n');
     if (r->progress_len)
         progress_line(r, NULL);
-    if (b.data && !b.err && write_all(STDERR_FILENO, b.data, b.len) < 0) {
+    if (b.data && !b.err && cli_write_all(STDERR_FILENO, b.data, b.len) < 0) {
         /* stderr is gone: nothing better to do */
     }
     pk_buf_free(&b);
