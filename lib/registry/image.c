@@ -44,6 +44,7 @@ rotl(uint64_t x, int r)
     return (x << r) | (x >> (64 - r));
 }
 
+#if !defined(__SSE2__)
 static inline uint64_t
 load64(const unsigned char *p)
 {
@@ -51,6 +52,7 @@ load64(const unsigned char *p)
     memcpy(&v, p, 8);
     return v;
 }
+#endif
 
 /*
  * The lanes' work on nstripes stripes of 64 bytes at p, a scramble after every block of
