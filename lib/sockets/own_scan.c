@@ -790,12 +790,3 @@ out:
     free(sc.found);
     return rc;
 }
-
-void
-pk__procs_free(struct pk__proc *procs, size_t n)
-{
-    for (size_t k = 0; k < n; k++) {
-        free(procs[k].spans);
-        free(procs[k].probes);
-    }
-}
