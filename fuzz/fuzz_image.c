@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target for the registry image verifier: garbage, truncations and damaged copies
- * of a real image (the seed corpus holds small images made by tests/tools/mkimage) either are
- * refused with a reason or, when accepted, answer every lookup without reading outside the
- * image. The checksum is recomputed on a copy so that the fuzzer reaches the bounds checks.
+ * of a real image (the seed, small.img, is what `portkit update --force --from
+ * tests/fixtures/iana/good-crlf.csv` writes in an empty PORTKIT_DATA_DIR) either are refused
+ * with a reason or, when accepted, answer every lookup without reading outside the image.
+ * The checksum is recomputed on a copy so that the fuzzer reaches the bounds checks.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -207,9 +207,18 @@ build_refs(struct tables *t, const struct pk__build_rec *recs, size_t nrecs)
     uint32_t sum = 0;
     for (size_t k = 0; k < NSLOT; k++) {
         uint32_t c = start[k];
+        struct pk__port *e = &t->ports[k / PK_NPROTO];
+        if (c > UINT8_MAX) { /* more records on one port and protocol than the index counts */
+            rc = PK_ERANGE;
+            goto out;
+        }
+        if (k % PK_NPROTO == 0)
+            e->rec = sum;
+        e->n[k % PK_NPROTO] = (uint8_t)c;
         start[k] = fill[k] = sum;
         sum += c;
     }
+    t->ports[PK__NPORTS - 1].rec = sum;
     t->nrefs = sum;
     t->refs = malloc((sum ? sum : 1) * sizeof(*t->refs));
     if (!t->refs) {
@@ -227,17 +236,17 @@ build_refs(struct tables *t, const struct pk__build_rec *recs, size_t nrecs)
                     if (protos & (1u << p))
                         t->refs[fill[port * PK_NPROTO + p]++] = (uint32_t)i;
         }
-    for (unsigned port = 0; port < PK__NPORTS; port++)
-        for (unsigned p = 0; p < PK_NPROTO; p++)
-            t->ports[port].rec[p] = port < 65536 ? start[port * PK_NPROTO + p] : sum;
 out:
     free(start);
     free(fill);
     return rc;
 }
 
-/* The per-port note index: each port's notes, narrowest first. notes[] are in image order;
- * order[] holds their ids sorted narrowest first. */
+/* The notes index: for each port, the ids of the notes over it whose range is at most
+ * PK__NOTE_WIDE ports, narrowest first; after the last port, the wide ones (the dynamic
+ * range, a kernel's ephemeral range), narrowest first too, found by a scan: spread over
+ * every port they cover they were most of the image. order[] holds the note ids sorted
+ * narrowest first. */
 static int
 build_nrefs(struct tables *t, const struct pk__build_note *notes, const uint32_t *order,
             size_t nnotes)
@@ -247,6 +256,10 @@ build_nrefs(struct tables *t, const struct pk__build_note *notes, const uint32_t
     if (!start)
         return PK_ENOMEM;
     for (size_t j = 0; j < nnotes; j++) {
+        if (notes[j].hi - notes[j].lo >= PK__NOTE_WIDE) {
+            total++;
+            continue;
+        }
         for (unsigned port = notes[j].lo; port <= notes[j].hi; port++)
             start[port]++;
         total += notes[j].hi - notes[j].lo + 1u;
@@ -261,8 +274,8 @@ build_nrefs(struct tables *t, const struct pk__build_note *notes, const uint32_t
         t->ports[port].note = start[port] = sum;
         sum += c;
     }
-    t->nnrefs = sum;
-    t->nrefs_ = malloc((sum ? sum : 1) * sizeof(*t->nrefs_));
+    t->nnrefs = (uint32_t)total;
+    t->nrefs_ = malloc((total ? total : 1) * sizeof(*t->nrefs_));
     if (!t->nrefs_) {
         free(start);
         return PK_ENOMEM;
@@ -270,8 +283,11 @@ build_nrefs(struct tables *t, const struct pk__build_note *notes, const uint32_t
     for (size_t k = 0; k < nnotes; k++) {
         uint32_t id = order[k];
         const struct pk__build_note *n = &notes[id];
-        for (unsigned port = n->lo; port <= n->hi; port++)
-            t->nrefs_[start[port]++] = id;
+        if (n->hi - n->lo >= PK__NOTE_WIDE)
+            t->nrefs_[sum++] = id;
+        else
+            for (unsigned port = n->lo; port <= n->hi; port++)
+                t->nrefs_[start[port]++] = id;
     }
     free(start);
     return 0;

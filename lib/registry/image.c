@@ -117,28 +117,38 @@ accumulate(uint64_t acc[8], const unsigned char *p, size_t nstripes, size_t *don
     *done = idx;
 }
 
-uint64_t
-pk__image_sum(const void *image, size_t n)
+/* The sum's state between stripes: the lanes and how many stripes they have taken. */
+struct sum {
+    uint64_t acc[8];
+    size_t done;
+};
+
+/* Starts the sum of an image of n bytes at p: its first stripe, which holds the checksum
+ * field, with that field as zero. *first keeps the zeroed copy for a short image's tail.
+ * Returns how many bytes have been summed (0 or STRIPE). */
+static size_t
+sum_begin(struct sum *st, const unsigned char *p, size_t n, unsigned char first[STRIPE])
 {
-    const unsigned char *p = image;
-    const size_t skip = offsetof(struct pk__image_hdr, checksum);
-    uint64_t acc[8] = {P32, P1, P2, P3, P1 ^ P3, P2 ^ P32, P1 + P2, P3 + P32};
-    size_t done = 0;
-    /* The first stripe holds the checksum field: summed with that field as zero. */
-    unsigned char first[STRIPE] = {0};
+    static const uint64_t init[8] = {P32, P1, P2, P3, P1 ^ P3, P2 ^ P32, P1 + P2, P3 + P32};
+    memcpy(st->acc, init, sizeof(init));
+    st->done = 0;
+    memset(first, 0, STRIPE);
     memcpy(first, p, n < STRIPE ? n : STRIPE);
-    memset(first + skip, 0, 8);
-    size_t i = 0;
-    if (n >= STRIPE) {
-        accumulate(acc, first, 1, &done);
-        i = STRIPE;
-        accumulate(acc, p + i, (n - i) / STRIPE, &done);
-        i += (n - i) / STRIPE * STRIPE;
-    }
+    memset(first + offsetof(struct pk__image_hdr, checksum), 0, 8);
+    if (n < STRIPE)
+        return 0;
+    accumulate(st->acc, first, 1, &st->done);
+    return STRIPE;
+}
+
+/* Ends it: the lanes folded, then the bytes from i (past the last whole stripe) to n. */
+static uint64_t
+sum_end(const struct sum *st, const unsigned char *p, size_t i, size_t n,
+        const unsigned char first[STRIPE])
+{
     uint64_t h = (uint64_t)n * P1;
     for (int l = 0; l < 8; l++)
-        h = rotl(h ^ (acc[l] * P2), 31) * P1;
-    /* The bytes after the last whole stripe (from the zeroed copy for a short image). */
+        h = rotl(h ^ (st->acc[l] * P2), 31) * P1;
     const unsigned char *t = n >= STRIPE ? p : first;
     for (; i < n; i++)
         h = rotl(h ^ (t[i] * P3), 11) * P1;
@@ -150,6 +160,20 @@ pk__image_sum(const void *image, size_t n)
     return h;
 }
 
+uint64_t
+pk__image_sum(const void *image, size_t n)
+{
+    const unsigned char *p = image;
+    unsigned char first[STRIPE];
+    struct sum st;
+    size_t i = sum_begin(&st, p, n, first);
+    if (i) {
+        accumulate(st.acc, p + i, (n - i) / STRIPE, &st.done);
+        i += (n - i) / STRIPE * STRIPE;
+    }
+    return sum_end(&st, p, i, n, first);
+}
+
 /* Points *why at msg. Returns PK_EBADMSG. */
 static int
 bad(const char **why, const char *msg)
@@ -159,15 +183,121 @@ bad(const char **why, const char *msg)
     return PK_EBADMSG;
 }
 
-/* True when every one of the n ids is below limit. */
-static bool
-ids_below(const uint32_t *ids, size_t n, uint32_t limit)
+/* A fault found before the content pass: reported as damage when the sum says so (the
+ * likelier cause), else as msg. */
+static int
+bad_or_damaged(const unsigned char *base, size_t len, uint64_t checksum, const char **why,
+               const char *msg)
 {
-    uint32_t bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad |= ids[i] >= limit;
-    return !bad;
+    return bad(why, pk__image_sum(base, len) != checksum ? "checksum mismatch (damaged)" : msg);
 }
+
+/* The sections whose entries are checked one by one, and what the checks found. Every
+ * check reads only inside its section (bounds-checked before), never through a value read
+ * from the image, so it can run on bytes the checksum has not yet vouched for. */
+struct content {
+    const unsigned char *base;
+    const struct pk__image_hdr *h;
+    uint32_t maxstr, odd, badnote, disorder, badid, badsoff, badprior;
+};
+
+static const uint32_t entry_size[PK__SEC_COUNT] = {
+    [PK__SEC_RECS] = sizeof(struct pk__rec),   [PK__SEC_PORTS] = sizeof(struct pk__port),
+    [PK__SEC_REFS] = 4,                        [PK__SEC_NREFS] = 4,
+    [PK__SEC_NAMES] = 4,                       [PK__SEC_NOTES] = sizeof(struct pk__note),
+    [PK__SEC_SOFF] = 4,                        [PK__SEC_PRIOR] = sizeof(struct pk__prior),
+};
+
+/* The loops test without branching and stop at the end, not at the first fault: a good
+ * image (the only one worth being fast for) is read through anyway. */
+static void
+check_entries(struct content *c, int s, uint32_t from, uint32_t to)
+{
+    const struct pk__image_hdr *h = c->h;
+    const void *sec = c->base + h->sec[s].off;
+    uint32_t bad = 0;
+    switch (s) {
+    case PK__SEC_RECS: {
+        uint32_t maxstr = c->maxstr;
+        for (uint32_t i = from; i < to; i++) {
+            const struct pk__rec *r = (const struct pk__rec *)sec + i;
+            for (int k = 0; k < PK__S_COUNT; k++)
+                maxstr = r->str[k] > maxstr ? r->str[k] : maxstr;
+            bad |= (uint32_t)(r->lo > r->hi) | (r->status > PK_ASSIGNED) |
+                   (uint32_t)(r->proto & (r->proto - 1)) | (r->proto > PK_DCCP) |
+                   (r->flags & ~(unsigned)(PK_REC_NOPORT | PK_REC_RANGE));
+        }
+        c->maxstr = maxstr;
+        c->odd |= bad;
+        break;
+    }
+    case PK__SEC_NOTES:
+        for (uint32_t i = from; i < to; i++) {
+            const struct pk__note *n = (const struct pk__note *)sec + i;
+            bad |= (uint32_t)(n->text >= h->pool_len) | (n->source >= h->pool_len) |
+                   (n->lo > n->hi) | !n->protos | ((n->protos & ~(unsigned)PK_PROTO_ALL) != 0) |
+                   (n->kind > PK_NOTE_ABUSE) | (i > 0 && n[-1].lo > n->lo);
+        }
+        c->badnote |= bad;
+        break;
+    case PK__SEC_PORTS:
+        /* Each port's records end where the next port's start, its notes start at or
+         * after the last port's, from 0 up to the end of the tables (checked after), so
+         * that each range is well-formed and inside its table. */
+        for (uint32_t port = from; port < to && port + 1 < PK__NPORTS; port++) {
+            const struct pk__port *q = (const struct pk__port *)sec + port;
+            bad |= (q->rec + q->n[0] + q->n[1] + q->n[2] + q->n[3] != q[1].rec) |
+                   (q->note > q[1].note);
+        }
+        c->disorder |= bad;
+        break;
+    case PK__SEC_REFS:
+    case PK__SEC_NREFS:
+    case PK__SEC_NAMES: {
+        const uint32_t *ids = sec;
+        uint32_t limit = s == PK__SEC_NREFS ? h->nnotes : h->nrecs;
+        for (uint32_t i = from; i < to; i++)
+            bad |= ids[i] >= limit;
+        c->badid |= bad;
+        break;
+    }
+    case PK__SEC_SOFF: {
+        /* Search text offsets in order. The search reads each field within its entity's
+         * bounds, so nothing more is needed for safety. */
+        const uint32_t *soff = sec;
+        uint32_t last = h->nrecs + h->nnotes;
+        for (uint32_t e = from; e < to && e < last; e++)
+            bad |= soff[e + 1] < soff[e];
+        c->badsoff |= bad;
+        break;
+    }
+    case PK__SEC_PRIOR:
+        for (uint32_t i = from; i < to; i++) {
+            const struct pk__prior *q = (const struct pk__prior *)sec + i;
+            bad |= !q->protos | ((q->protos & ~(unsigned)PK_PROTO_ALL) != 0) | !q->weight |
+                   (q->weight > 100) | (i > 0 && q[-1].port > q->port);
+        }
+        c->badprior |= bad;
+        break;
+    default:
+        break;
+    }
+}
+
+/* The first entry of section s that starts at or past byte at of the image. */
+static uint32_t
+entry_at(const struct pk__image_hdr *h, int s, uint64_t at)
+{
+    uint64_t off = h->sec[s].off, n = h->sec[s].len / entry_size[s];
+    if (at <= off)
+        return 0;
+    uint64_t k = (at - off + entry_size[s] - 1) / entry_size[s];
+    return (uint32_t)(k < n ? k : n);
+}
+
+/* Bytes summed and checked together: small enough to stay in the first-level cache
+ * between the two, so that the image is read from memory once, not twice. */
+#define CHUNK (16u << 10)
 
 int
 pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char **why)
@@ -187,8 +317,6 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
         return bad(why, "an image format this version does not read");
     if (h.size != len || len > PK__IMAGE_MAX)
         return bad(why, "truncated or with bytes past its end");
-    if (pk__image_sum(base, len) != h.checksum)
-        return bad(why, "checksum mismatch (damaged)");
 
     /* Every section inside the image, aligned, and as long as its count says. */
     const uint64_t want[PK__SEC_COUNT] = {
@@ -206,81 +334,64 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
     for (int s = 0; s < PK__SEC_COUNT; s++) {
         uint64_t off = h.sec[s].off, n = h.sec[s].len;
         if (off < sizeof(h) || off % 8 != 0 || off > len || n > len - off || n != want[s])
-            return bad(why, "a section lies outside the image or has the wrong size");
+            return bad_or_damaged(base, len, h.checksum, why,
+                                  "a section lies outside the image or has the wrong size");
     }
     if (h.nnames > h.nrecs || h.pool_len == 0)
-        return bad(why, "inconsistent counts");
+        return bad_or_damaged(base, len, h.checksum, why, "inconsistent counts");
     const char *pool = (const char *)base + h.sec[PK__SEC_POOL].off;
-    const struct pk__rec *recs = (const void *)(base + h.sec[PK__SEC_RECS].off);
     const struct pk__port *ports = (const void *)(base + h.sec[PK__SEC_PORTS].off);
-    const uint32_t *refs = (const void *)(base + h.sec[PK__SEC_REFS].off);
-    const uint32_t *nrefs = (const void *)(base + h.sec[PK__SEC_NREFS].off);
-    const uint32_t *names = (const void *)(base + h.sec[PK__SEC_NAMES].off);
-    const struct pk__note *notes = (const void *)(base + h.sec[PK__SEC_NOTES].off);
     const char *search = (const char *)base + h.sec[PK__SEC_SEARCH].off;
     const uint32_t *soff = (const void *)(base + h.sec[PK__SEC_SOFF].off);
-    const struct pk__prior *prior = (const void *)(base + h.sec[PK__SEC_PRIOR].off);
-
     if (pool[0] != '\0' || pool[h.pool_len - 1] != '\0')
-        return bad(why, "string pool not terminated");
+        return bad_or_damaged(base, len, h.checksum, why, "string pool not terminated");
     if (h.source >= h.pool_len || h.date >= h.pool_len || h.built >= h.pool_len)
-        return bad(why, "metadata outside the string pool");
-    /* The loops below test without branching and stop at the end, not at the first fault:
-     * a good image (the only one worth being fast for) is read through anyway. */
-    uint32_t maxstr = 0, odd = 0;
-    for (uint32_t i = 0; i < h.nrecs; i++) {
-        const struct pk__rec *r = &recs[i];
-        for (int k = 0; k < PK__S_COUNT; k++)
-            maxstr = r->str[k] > maxstr ? r->str[k] : maxstr;
-        odd |= (uint32_t)(r->lo > r->hi) | (r->status > PK_ASSIGNED) |
-               (uint32_t)(r->proto & (r->proto - 1)) | (r->proto > PK_DCCP) |
-               (r->flags & ~(unsigned)(PK_REC_NOPORT | PK_REC_RANGE));
-    }
-    if (h.nrecs && maxstr >= h.pool_len)
-        return bad(why, "a record's text lies outside the string pool");
-    if (odd)
-        return bad(why, "a record has impossible fields");
-    for (uint32_t i = 0; i < h.nnotes; i++) {
-        const struct pk__note *n = &notes[i];
-        if (n->text >= h.pool_len || n->source >= h.pool_len || n->lo > n->hi || !n->protos ||
-            (n->protos & ~(unsigned)PK_PROTO_ALL) || n->kind > PK_NOTE_ABUSE ||
-            (i > 0 && notes[i - 1].lo > n->lo))
-            return bad(why, "a note has impossible fields");
-    }
-    /* The index: every start in order, from 0 up to the end of its table, so that each
-     * range is well-formed and inside it. */
-    uint32_t disorder = ports[0].rec[0] != 0 || ports[0].note != 0;
-    for (uint32_t port = 0; port < PK__NPORTS; port++) {
-        const struct pk__port *q = &ports[port];
-        disorder |= (q->rec[1] < q->rec[0]) | (q->rec[2] < q->rec[1]) | (q->rec[3] < q->rec[2]);
-        if (port)
-            disorder |= (q->rec[0] < q[-1].rec[3]) | (q->note < q[-1].note);
-    }
-    if (disorder)
-        return bad(why, "the port index is out of order");
-    if (ports[PK__NPORTS - 1].rec[3] != h.nrefs || ports[PK__NPORTS - 1].note != h.nnrefs)
-        return bad(why, "the index does not cover its tables");
-    if (!ids_below(refs, h.nrefs, h.nrecs) || !ids_below(nrefs, h.nnrefs, h.nnotes) ||
-        !ids_below(names, h.nnames, h.nrecs))
-        return bad(why, "an index entry names no record");
-    /* Search text: offsets in order, the text NUL-terminated. The search reads each field
-     * within its entity's bounds, so nothing more is needed for safety. */
+        return bad_or_damaged(base, len, h.checksum, why, "metadata outside the string pool");
     if (soff[0] != 0 || soff[h.nrecs + h.nnotes] != h.search_len ||
         (h.search_len && search[h.search_len - 1] != '\0'))
-        return bad(why, "search offsets do not cover the search text");
-    disorder = 0;
-    for (uint32_t e = 0; e < h.nrecs + h.nnotes; e++)
-        disorder |= soff[e + 1] < soff[e];
-    if (disorder)
-        return bad(why, "malformed search text");
+        return bad_or_damaged(base, len, h.checksum, why,
+                              "search offsets do not cover the search text");
 
-    for (uint32_t i = 0; i < h.nprior; i++)
-        if (!prior[i].protos || (prior[i].protos & ~(unsigned)PK_PROTO_ALL) || !prior[i].weight ||
-            prior[i].weight > 100 || (i > 0 && prior[i - 1].port > prior[i].port))
-            return bad(why, "a popularity entry has impossible fields");
+    /* One pass: each chunk summed, then the entries that start in it checked. */
+    struct content c = {.base = base, .h = &h};
+    c.disorder = ports[0].rec != 0 || ports[0].note != 0;
+    unsigned char first[STRIPE];
+    struct sum st;
+    size_t from = sum_begin(&st, base, len, first), end = from + (len - from) / STRIPE * STRIPE;
+    for (size_t c0 = 0; c0 < len; c0 += CHUNK) {
+        size_t c1 = len - c0 > CHUNK ? c0 + CHUNK : len;
+        size_t a = c0 > from ? c0 : from, b = c1 < end ? c1 : end;
+        if (b > a)
+            accumulate(st.acc, base + a, (b - a) / STRIPE, &st.done);
+        for (int s = 0; s < PK__SEC_COUNT; s++) {
+            if (!entry_size[s])
+                continue;
+            uint32_t e0 = entry_at(&h, s, c0), e1 = entry_at(&h, s, c1);
+            if (e0 < e1)
+                check_entries(&c, s, e0, e1);
+        }
+    }
+    if (sum_end(&st, base, end, len, first) != h.checksum)
+        return bad(why, "checksum mismatch (damaged)");
+    if (h.nrecs && c.maxstr >= h.pool_len)
+        return bad(why, "a record's text lies outside the string pool");
+    if (c.odd)
+        return bad(why, "a record has impossible fields");
+    if (c.badnote)
+        return bad(why, "a note has impossible fields");
+    if (c.disorder)
+        return bad(why, "the port index is out of order");
+    if (ports[PK__NPORTS - 1].rec != h.nrefs || ports[PK__NPORTS - 1].note > h.nnrefs)
+        return bad(why, "the index does not cover its tables");
+    if (c.badid)
+        return bad(why, "an index entry names no record");
+    if (c.badsoff)
+        return bad(why, "malformed search text");
+    if (c.badprior)
+        return bad(why, "a popularity entry has impossible fields");
 
     memset(reg, 0, sizeof(*reg));
-    reg->prior = prior;
+    reg->prior = (const void *)(base + h.sec[PK__SEC_PRIOR].off);
     reg->nprior = h.nprior;
     reg->format = h.version;
     reg->source = pool + h.source;
@@ -288,16 +399,16 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
     reg->built = pool + h.built;
     reg->pool = pool;
     reg->pool_len = h.pool_len;
-    reg->recs = recs;
+    reg->recs = (const void *)(base + h.sec[PK__SEC_RECS].off);
     reg->nrecs = h.nrecs;
     reg->ports = ports;
-    reg->refs = refs;
+    reg->refs = (const void *)(base + h.sec[PK__SEC_REFS].off);
     reg->refs_n = h.nrefs;
-    reg->nrefs = nrefs;
+    reg->nrefs = (const void *)(base + h.sec[PK__SEC_NREFS].off);
     reg->nrefs_n = h.nnrefs;
-    reg->names = names;
+    reg->names = (const void *)(base + h.sec[PK__SEC_NAMES].off);
     reg->nnames = h.nnames;
-    reg->notes = notes;
+    reg->notes = (const void *)(base + h.sec[PK__SEC_NOTES].off);
     reg->nnotes = h.nnotes;
     reg->search = search;
     reg->search_len = h.search_len;

@@ -93,7 +93,7 @@ pk_lookup(const struct pk_registry *reg, unsigned port, unsigned proto, struct p
     if (p < 0 || port > PK_PORT_MAX)
         return PK_EINVAL;
     const struct pk__port *e = &reg->ports[port];
-    uint32_t start = e->rec[p], end = p + 1 < PK_NPROTO ? e->rec[p + 1] : e[1].rec[0];
+    uint32_t start = pk__port_rec(e, (unsigned)p), end = start + e->n[p];
     c->reg = reg;
     c->ids = reg->refs + start;
     c->n = end - start;
@@ -200,10 +200,18 @@ pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned p
     if (lo > hi || lo > PK_PORT_MAX)
         return 0;
     if (lo == hi) {
-        /* One port: the index has its notes, narrowest range first. */
+        /* One port: the index has its notes, narrowest range first, then the wide ones. */
+        uint32_t w, wend;
         for (uint32_t k = reg->ports[lo].note; k < reg->ports[lo + 1].note; k++)
             if ((rc = note_call(reg, reg->nrefs[k], protos, fn, arg)) != 0)
                 return rc;
+        pk__wide_notes(reg, &w, &wend);
+        for (; w < wend; w++) {
+            const struct pk__note *n = &reg->notes[reg->nrefs[w]];
+            if (n->lo <= lo && lo <= n->hi &&
+                (rc = note_call(reg, reg->nrefs[w], protos, fn, arg)) != 0)
+                return rc;
+        }
         return 0;
     }
     for (uint32_t i = 0; i < reg->nnotes; i++) {
@@ -218,6 +226,18 @@ pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned p
     return 0;
 }
 
+/* pk_port_notes()'s step: note id into out[*n] when it is for protos and there is room. */
+static void
+take_note(const struct pk_registry *reg, uint32_t id, unsigned protos, struct pk_note *out,
+          size_t cap, size_t *n)
+{
+    if (!(reg->notes[id].protos & protos))
+        return;
+    if (*n < cap)
+        pk_note_get(reg, id, &out[*n]);
+    ++*n;
+}
+
 int
 pk_port_notes(const struct pk_registry *reg, unsigned port, unsigned protos, struct pk_note *out,
               size_t cap)
@@ -225,14 +245,13 @@ pk_port_notes(const struct pk_registry *reg, unsigned port, unsigned protos, str
     if (port > PK_PORT_MAX)
         return PK_EINVAL;
     size_t n = 0;
-    for (uint32_t k = reg->ports[port].note; k < reg->ports[port + 1].note; k++) {
-        uint32_t id = reg->nrefs[k];
-        if (!(reg->notes[id].protos & protos))
-            continue;
-        if (n < cap)
-            pk_note_get(reg, id, &out[n]);
-        n++;
-    }
+    uint32_t w, wend;
+    pk__wide_notes(reg, &w, &wend);
+    for (uint32_t k = reg->ports[port].note; k < reg->ports[port + 1].note; k++)
+        take_note(reg, reg->nrefs[k], protos, out, cap, &n);
+    for (; w < wend; w++)
+        if (reg->notes[reg->nrefs[w]].lo <= port && port <= reg->notes[reg->nrefs[w]].hi)
+            take_note(reg, reg->nrefs[w], protos, out, cap, &n);
     return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
 }
 

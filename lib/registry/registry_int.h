@@ -50,16 +50,32 @@ struct pk__note {
 
 /*
  * Per-port index, one entry per port plus a sentinel, so that one lookup touches one cache
- * line: rec[k] is where the records of protocol index k start in refs (records of a port
- * are stored protocol after protocol, and the next port's rec[0] ends protocol 3); note is
- * where the port's notes start in nrefs (the next port's note ends them).
+ * line: rec is where the port's records start in refs, stored protocol after protocol, n[k]
+ * records of protocol index k (pk__port_rec()), and the next port's rec follows; note is
+ * where the port's notes start in nrefs (the next port's note ends them; the wide notes,
+ * PK__NOTE_WIDE, follow the sentinel's).
  */
 struct pk__port {
-    uint32_t rec[PK_NPROTO];
+    uint32_t rec;
     uint32_t note;
+    uint8_t n[PK_NPROTO];
 };
 
+/* Where the records of protocol index k of port entry e start in refs. */
+static inline uint32_t
+pk__port_rec(const struct pk__port *e, unsigned k)
+{
+    uint32_t at = e->rec;
+    for (unsigned i = 0; i < k; i++)
+        at += e->n[i];
+    return at;
+}
+
 #define PK__NPORTS 65537u
+
+/* Notes over more ports than this are not in each port's list of the index but in one list
+ * after the last port's (struct pk__port's note of the sentinel starts it). */
+#define PK__NOTE_WIDE 256u
 
 /* One entry of the project's popularity prior (data/everyday.txt): how often people meet
  * a port, 1-100; sorted by port. */
@@ -106,6 +122,14 @@ struct pk_registry {
     uint32_t nrefs_n; /* entries in nrefs */
     uint32_t search_len;
 };
+
+/* The wide notes: nrefs[*from, *to). */
+static inline void
+pk__wide_notes(const struct pk_registry *reg, uint32_t *from, uint32_t *to)
+{
+    *from = reg->ports[PK__NPORTS - 1].note;
+    *to = reg->nrefs_n;
+}
 
 extern const struct pk_registry pk__builtin_registry;
 

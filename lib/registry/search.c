@@ -530,20 +530,28 @@ unit_fill(const struct pk_registry *reg, struct unit *x, char low[TERMS_MAX][TER
     const struct pk__port *pe = &reg->ports[x->lo];
     uint32_t last = UINT32_MAX;
     /* A record without a protocol is indexed under tcp and udp: taken once. */
-    for (uint32_t k = pe->rec[0]; k < pe[1].rec[0]; k++) {
+    for (uint32_t k = pe->rec; k < pe[1].rec; k++) {
         uint32_t id = reg->refs[k];
         const struct pk__rec *r = &reg->recs[id];
         if (r->lo != x->lo || r->hi != x->hi || (r->flags & PK_REC_NOPORT) || id == last)
             continue;
         bool dup = false;
-        for (uint32_t q = pe->rec[0]; q < k && !dup; q++)
+        for (uint32_t q = pe->rec; q < k && !dup; q++)
             dup = reg->refs[q] == id;
         if (!dup)
             unit_add(reg, x, id, low, len, nt, phrase);
         last = id;
     }
+    uint32_t w, wend;
+    pk__wide_notes(reg, &w, &wend);
     for (uint32_t k = pe->note; k < pe[1].note; k++) {
         uint32_t id = reg->nrefs[k];
+        const struct pk__note *n = &reg->notes[id];
+        if (n->lo == x->lo && n->hi == x->hi)
+            unit_add(reg, x, reg->nrecs + id, low, len, nt, phrase);
+    }
+    for (; w < wend && x->hi - x->lo >= PK__NOTE_WIDE; w++) {
+        uint32_t id = reg->nrefs[w];
         const struct pk__note *n = &reg->notes[id];
         if (n->lo == x->lo && n->hi == x->hi)
             unit_add(reg, x, reg->nrecs + id, low, len, nt, phrase);
