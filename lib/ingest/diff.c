@@ -54,10 +54,35 @@ same_names(const struct pk_change_side *a, const struct pk_change_side *b)
 }
 
 static bool
+is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Equal texts but for where and how much white space there is between words: IANA's files
+ * keep the line breaks and indents of a reflowed description, the npm package does not, so
+ * the first update from the built-in snapshot would call those re-described. */
+static bool
+same_text(const char *a, const char *b)
+{
+    for (;;) {
+        while (is_space(*a))
+            a++;
+        while (is_space(*b))
+            b++;
+        if (!*a || !*b)
+            return !*a && !*b;
+        while (*a && !is_space(*a) && *a == *b) /* a word of each, as far as they agree */
+            a++, b++;
+        if ((*a && !is_space(*a)) || (*b && !is_space(*b)))
+            return false;
+    }
+}
+
+static bool
 same_side(const struct pk_change_side *a, const struct pk_change_side *b)
 {
-    return a->status == b->status && same_names(a, b) &&
-           strcmp(a->description, b->description) == 0;
+    return a->status == b->status && same_names(a, b) && same_text(a->description, b->description);
 }
 
 /* The kind of change from b to a. Returns -1 for none. */
@@ -70,7 +95,7 @@ kind_of(const struct pk_change_side *b, const struct pk_change_side *a)
         return PK_CHANGE_DEASSIGNED;
     if (b->status == PK_ASSIGNED)
         return !same_names(b, a)                             ? PK_CHANGE_RENAMED
-               : strcmp(b->description, a->description) != 0 ? PK_CHANGE_REDESCRIBED
+               : !same_text(b->description, a->description) ? PK_CHANGE_REDESCRIBED
                                                              : -1;
     if (b->status == PK_UNASSIGNED && a->status == PK_RESERVED)
         return PK_CHANGE_RESERVED;
