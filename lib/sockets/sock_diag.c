@@ -219,8 +219,10 @@ family_dumps(void *arg)
     static const unsigned protos[] = {PK_TCP, PK_UDP};
     struct family_job *job = arg;
     char *buf = NULL;
-    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     job->rc = 0;
+    if (!(job->protos & (PK_TCP | PK_UDP)))
+        return NULL; /* nothing asked of this family (a TCP-only query's UDP jobs) */
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) {
         job->rc = -errno;
         return NULL;

@@ -8,9 +8,11 @@
 #include "sock.h"
 
 /* The listeners of the host, read once per run: a page per port for thousands of ports (a
- * stream on stdin) then costs a lookup each, not a netlink dump each. */
+ * stream on stdin) then costs a lookup each, not a netlink dump each. Only the protocols
+ * asked so far are read: a tcp page does not walk the kernel's UDP tables (a dump per
+ * family over every slot of the hash), and a later udp page reads again. */
 static struct {
-    bool loaded;
+    unsigned protos; /* PK_TCP, PK_UDP: what all holds */
     int err;
     struct pk_sock_list all;
 } here_cache;
@@ -21,14 +23,18 @@ static int
 here_view(const struct here_arg *ha, struct pk_sockview *v)
 {
     struct cli *cli = ha->cli;
-    if (!here_cache.loaded) {
+    unsigned want = ha->protos & (PK_TCP | PK_UDP);
+    if ((want & ~here_cache.protos) != 0) {
+        want |= here_cache.protos;
         struct pk_sock_query q = {
+            .protos = want,
             .tcp_states = PK_SS_BIT(PK_SS_LISTEN),
             .udp_states = PK_SS_BIT(PK_SS_CLOSE),
         };
         sock_query_host(cli, &q);
+        pk_sock_list_free(&here_cache.all);
         here_cache.err = pk_sock_list(&q, &here_cache.all);
-        here_cache.loaded = true;
+        here_cache.protos = want;
     }
     int rc = here_cache.err;
     if (rc == PK_ENOENT && sock_fake_host(cli))
