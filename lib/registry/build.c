@@ -242,54 +242,21 @@ out:
     return rc;
 }
 
-/* The notes index: for each port, the ids of the notes over it whose range is at most
- * PK__NOTE_WIDE ports, narrowest first; after the last port, the wide ones (the dynamic
- * range, a kernel's ephemeral range), narrowest first too, found by a scan: spread over
- * every port they cover they were most of the image. order[] holds the note ids sorted
+/* The wide notes' list (nrefs): the ids of the notes over PK__NOTE_WIDE ports or more,
+ * narrowest first. A port's other notes are found by their first port; spread over every
+ * port they cover, the wide ones were most of the image. order[] holds the note ids sorted
  * narrowest first. */
 static int
 build_nrefs(struct tables *t, const struct pk__build_note *notes, const uint32_t *order,
             size_t nnotes)
 {
-    uint32_t *start = calloc(PK__NPORTS, sizeof(*start));
-    uint64_t total = 0;
-    if (!start)
+    t->nnrefs = 0;
+    t->nrefs_ = malloc((nnotes ? nnotes : 1) * sizeof(*t->nrefs_));
+    if (!t->nrefs_)
         return PK_ENOMEM;
-    for (size_t j = 0; j < nnotes; j++) {
-        if (notes[j].hi - notes[j].lo >= PK__NOTE_WIDE) {
-            total++;
-            continue;
-        }
-        for (unsigned port = notes[j].lo; port <= notes[j].hi; port++)
-            start[port]++;
-        total += notes[j].hi - notes[j].lo + 1u;
-    }
-    if (total > REFS_MAX) {
-        free(start);
-        return PK_ERANGE;
-    }
-    uint32_t sum = 0;
-    for (unsigned port = 0; port < PK__NPORTS; port++) {
-        uint32_t c = start[port];
-        t->ports[port].note = start[port] = sum;
-        sum += c;
-    }
-    t->nnrefs = (uint32_t)total;
-    t->nrefs_ = malloc((total ? total : 1) * sizeof(*t->nrefs_));
-    if (!t->nrefs_) {
-        free(start);
-        return PK_ENOMEM;
-    }
-    for (size_t k = 0; k < nnotes; k++) {
-        uint32_t id = order[k];
-        const struct pk__build_note *n = &notes[id];
-        if (n->hi - n->lo >= PK__NOTE_WIDE)
-            t->nrefs_[sum++] = id;
-        else
-            for (unsigned port = n->lo; port <= n->hi; port++)
-                t->nrefs_[start[port]++] = id;
-    }
-    free(start);
+    for (size_t k = 0; k < nnotes; k++)
+        if (notes[order[k]].hi - notes[order[k]].lo >= PK__NOTE_WIDE)
+            t->nrefs_[t->nnrefs++] = order[k];
     return 0;
 }
 

@@ -241,13 +241,11 @@ check_entries(struct content *c, int s, uint32_t from, uint32_t to)
         c->badnote |= bad;
         break;
     case PK__SEC_PORTS:
-        /* Each port's records end where the next port's start, its notes start at or
-         * after the last port's, from 0 up to the end of the tables (checked after), so
-         * that each range is well-formed and inside its table. */
+        /* Each port's records end where the next port's start, from 0 up to the end of
+         * refs (checked after), so that each range is well-formed and inside it. */
         for (uint32_t port = from; port < to && port + 1 < PK__NPORTS; port++) {
             const struct pk__port *q = (const struct pk__port *)sec + port;
-            bad |= (q->rec + q->n[0] + q->n[1] + q->n[2] + q->n[3] != q[1].rec) |
-                   (q->note > q[1].note);
+            bad |= q->rec + q->n[0] + q->n[1] + q->n[2] + q->n[3] != q[1].rec;
         }
         c->disorder |= bad;
         break;
@@ -354,7 +352,7 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
 
     /* One pass: each chunk summed, then the entries that start in it checked. */
     struct content c = {.base = base, .h = &h};
-    c.disorder = ports[0].rec != 0 || ports[0].note != 0;
+    c.disorder = ports[0].rec != 0;
     unsigned char first[STRIPE];
     struct sum st;
     size_t from = sum_begin(&st, base, len, first), end = from + (len - from) / STRIPE * STRIPE;
@@ -381,7 +379,7 @@ pk__image_view(const void *data, size_t len, struct pk_registry *reg, const char
         return bad(why, "a note has impossible fields");
     if (c.disorder)
         return bad(why, "the port index is out of order");
-    if (ports[PK__NPORTS - 1].rec != h.nrefs || ports[PK__NPORTS - 1].note > h.nnrefs)
+    if (ports[PK__NPORTS - 1].rec != h.nrefs)
         return bad(why, "the index does not cover its tables");
     if (c.badid)
         return bad(why, "an index entry names no record");

@@ -14,7 +14,7 @@
  *   recs    struct pk__rec[nrecs]
  *   ports   struct pk__port[65537]: the per-port index
  *   refs    uint32_t[nrefs]: record ids, per port and protocol, assignments first
- *   nrefs   uint32_t[nnrefs]: note ids, per port, narrowest range first, then the wide notes
+ *   nrefs   uint32_t[nnrefs]: the ids of the wide notes (PK__NOTE_WIDE), narrowest first
  *   names   uint32_t[nnames]: record ids by lowercased name
  *   notes   struct pk__note[nnotes], by first port
  *   search  the lowercased search text
@@ -30,8 +30,8 @@
 
 #define PK__IMAGE_MAGIC "PKREGIMG"
 #define PK__IMAGE_VERSION 3u /* 2: the checksum of image.c's lanes of 64-bit words;
-                               * 3: the wide notes in one list (PK__NOTE_WIDE), and a port's
-                               * records as a start and four counts */
+                               * 3: a port's records as a start and four counts, its
+                               * notes found by first port, the wide ones listed */
 #define PK__IMAGE_BOM 0x01020304u
 #define PK__IMAGE_MAX (256u << 20) /* largest image accepted */
 

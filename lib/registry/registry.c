@@ -192,6 +192,64 @@ note_call(const struct pk_registry *reg, uint32_t i, unsigned protos,
     return fn(&note, arg);
 }
 
+/*
+ * The notes over one port, narrowest range first, then in image order (the order the
+ * builder sorts them in): first the narrow ones, chosen one by one among those that start
+ * at most PK__NOTE_WIDE - 1 ports before it (a handful), then the list of the wide ones.
+ */
+struct port_notes {
+    const struct pk_registry *reg;
+    unsigned port;
+    uint32_t from, to; /* the narrow candidates: notes[from, to) */
+    uint32_t last_w, last_id;
+    bool any, narrow_done;
+    uint32_t wide; /* next in nrefs */
+};
+
+static void
+port_notes_start(struct port_notes *it, const struct pk_registry *reg, unsigned port)
+{
+    memset(it, 0, sizeof(*it));
+    it->reg = reg;
+    it->port = port;
+    it->from = pk__notes_from(reg, port >= PK__NOTE_WIDE - 1 ? port - (PK__NOTE_WIDE - 1) : 0);
+    it->to = pk__notes_from(reg, port + 1);
+}
+
+static bool
+port_notes_next(struct port_notes *it, uint32_t *id)
+{
+    const struct pk__note *notes = it->reg->notes;
+    while (!it->narrow_done) {
+        uint32_t best = UINT32_MAX, best_w = 0;
+        for (uint32_t i = it->from; i < it->to; i++) {
+            uint32_t w = (uint32_t)(notes[i].hi - notes[i].lo);
+            if (notes[i].hi < it->port || w >= PK__NOTE_WIDE)
+                continue;
+            if (it->any && (w < it->last_w || (w == it->last_w && i <= it->last_id)))
+                continue; /* given already */
+            if (best == UINT32_MAX || w < best_w || (w == best_w && i < best))
+                best = i, best_w = w;
+        }
+        if (best == UINT32_MAX) {
+            it->narrow_done = true;
+            break;
+        }
+        it->any = true;
+        it->last_w = best_w;
+        it->last_id = *id = best;
+        return true;
+    }
+    while (it->wide < it->reg->nrefs_n) {
+        uint32_t k = it->reg->nrefs[it->wide++];
+        if (notes[k].lo <= it->port && it->port <= notes[k].hi) {
+            *id = k;
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned protos,
              int (*fn)(const struct pk_note *note, void *arg), void *arg)
@@ -200,18 +258,13 @@ pk_notes_for(const struct pk_registry *reg, unsigned lo, unsigned hi, unsigned p
     if (lo > hi || lo > PK_PORT_MAX)
         return 0;
     if (lo == hi) {
-        /* One port: the index has its notes, narrowest range first, then the wide ones. */
-        uint32_t w, wend;
-        for (uint32_t k = reg->ports[lo].note; k < reg->ports[lo + 1].note; k++)
-            if ((rc = note_call(reg, reg->nrefs[k], protos, fn, arg)) != 0)
+        /* One port: its notes, narrowest range first. */
+        struct port_notes it;
+        uint32_t id;
+        port_notes_start(&it, reg, lo);
+        while (port_notes_next(&it, &id))
+            if ((rc = note_call(reg, id, protos, fn, arg)) != 0)
                 return rc;
-        pk__wide_notes(reg, &w, &wend);
-        for (; w < wend; w++) {
-            const struct pk__note *n = &reg->notes[reg->nrefs[w]];
-            if (n->lo <= lo && lo <= n->hi &&
-                (rc = note_call(reg, reg->nrefs[w], protos, fn, arg)) != 0)
-                return rc;
-        }
         return 0;
     }
     for (uint32_t i = 0; i < reg->nnotes; i++) {
@@ -245,13 +298,11 @@ pk_port_notes(const struct pk_registry *reg, unsigned port, unsigned protos, str
     if (port > PK_PORT_MAX)
         return PK_EINVAL;
     size_t n = 0;
-    uint32_t w, wend;
-    pk__wide_notes(reg, &w, &wend);
-    for (uint32_t k = reg->ports[port].note; k < reg->ports[port + 1].note; k++)
-        take_note(reg, reg->nrefs[k], protos, out, cap, &n);
-    for (; w < wend; w++)
-        if (reg->notes[reg->nrefs[w]].lo <= port && port <= reg->notes[reg->nrefs[w]].hi)
-            take_note(reg, reg->nrefs[w], protos, out, cap, &n);
+    struct port_notes it;
+    uint32_t id;
+    port_notes_start(&it, reg, port);
+    while (port_notes_next(&it, &id))
+        take_note(reg, id, protos, out, cap, &n);
     return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
 }
 

@@ -51,13 +51,12 @@ struct pk__note {
 /*
  * Per-port index, one entry per port plus a sentinel, so that one lookup touches one cache
  * line: rec is where the port's records start in refs, stored protocol after protocol, n[k]
- * records of protocol index k (pk__port_rec()), and the next port's rec follows; note is
- * where the port's notes start in nrefs (the next port's note ends them; the wide notes,
- * PK__NOTE_WIDE, follow the sentinel's).
+ * records of protocol index k (pk__port_rec()), and the next port's rec follows. A port's
+ * notes are found in notes[] by first port (a narrow note starts at most PK__NOTE_WIDE - 1
+ * ports before it) and in nrefs, the list of the wide ones.
  */
 struct pk__port {
     uint32_t rec;
-    uint32_t note;
     uint8_t n[PK_NPROTO];
 };
 
@@ -73,8 +72,8 @@ pk__port_rec(const struct pk__port *e, unsigned k)
 
 #define PK__NPORTS 65537u
 
-/* Notes over more ports than this are not in each port's list of the index but in one list
- * after the last port's (struct pk__port's note of the sentinel starts it). */
+/* Notes over this many ports or more (the dynamic range, a kernel's ephemeral range) are
+ * listed in nrefs, narrowest first; the others are found by their first port. */
 #define PK__NOTE_WIDE 256u
 
 /* One entry of the project's popularity prior (data/everyday.txt): how often people meet
@@ -123,12 +122,19 @@ struct pk_registry {
     uint32_t search_len;
 };
 
-/* The wide notes: nrefs[*from, *to). */
-static inline void
-pk__wide_notes(const struct pk_registry *reg, uint32_t *from, uint32_t *to)
+/* The first note whose first port is lo or above (nnotes when none). */
+static inline uint32_t
+pk__notes_from(const struct pk_registry *reg, unsigned lo)
 {
-    *from = reg->ports[PK__NPORTS - 1].note;
-    *to = reg->nrefs_n;
+    uint32_t a = 0, b = reg->nnotes;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (reg->notes[m].lo < lo)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
 }
 
 extern const struct pk_registry pk__builtin_registry;

@@ -542,20 +542,10 @@ unit_fill(const struct pk_registry *reg, struct unit *x, char low[TERMS_MAX][TER
             unit_add(reg, x, id, low, len, nt, phrase);
         last = id;
     }
-    uint32_t w, wend;
-    pk__wide_notes(reg, &w, &wend);
-    for (uint32_t k = pe->note; k < pe[1].note; k++) {
-        uint32_t id = reg->nrefs[k];
-        const struct pk__note *n = &reg->notes[id];
-        if (n->lo == x->lo && n->hi == x->hi)
+    for (uint32_t id = pk__notes_from(reg, x->lo); id < reg->nnotes && reg->notes[id].lo == x->lo;
+         id++)
+        if (reg->notes[id].hi == x->hi)
             unit_add(reg, x, reg->nrecs + id, low, len, nt, phrase);
-    }
-    for (; w < wend && x->hi - x->lo >= PK__NOTE_WIDE; w++) {
-        uint32_t id = reg->nrefs[w];
-        const struct pk__note *n = &reg->notes[id];
-        if (n->lo == x->lo && n->hi == x->hi)
-            unit_add(reg, x, reg->nrecs + id, low, len, nt, phrase);
-    }
 }
 
 int

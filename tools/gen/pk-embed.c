@@ -164,8 +164,7 @@ emit(const char *outpath, const struct pk_registry *reg)
     fprintf(out, "static const struct pk__port ports[%u] = {\n", PK__NPORTS);
     for (unsigned port = 0; port < PK__NPORTS; port++) {
         const struct pk__port *p = &reg->ports[port];
-        fprintf(out, "    {%u, %u, {%u, %u, %u, %u}},\n", p->rec, p->note, p->n[0], p->n[1],
-                p->n[2], p->n[3]);
+        fprintf(out, "    {%u, {%u, %u, %u, %u}},\n", p->rec, p->n[0], p->n[1], p->n[2], p->n[3]);
     }
     fputs("};\n\n", out);
     emit_u32(out, "refs", reg->refs, reg->refs_n);
