@@ -194,51 +194,100 @@ note_call(const struct pk_registry *reg, uint32_t i, unsigned protos,
 
 /*
  * The notes over one port, narrowest range first, then in image order (the order the
- * builder sorts them in): first the narrow ones, chosen one by one among those that start
- * at most PK__NOTE_WIDE - 1 ports before it (a handful), then the list of the wide ones.
+ * builder sorts them in): first the narrow ones, among those that start at most
+ * PK__NOTE_WIDE - 1 ports before it, then the list of the wide ones. The narrow ones over
+ * a port are a handful: gathered and sorted once; past PORT_NOTES of them (an image made
+ * so), chosen one by one instead.
  */
+#define PORT_NOTES 32
+
 struct port_notes {
     const struct pk_registry *reg;
     unsigned port;
     uint32_t from, to; /* the narrow candidates: notes[from, to) */
-    uint32_t last_w, last_id;
+    uint32_t ids[PORT_NOTES], n, pos;
+    bool many;              /* more than PORT_NOTES: chosen one by one */
+    uint32_t last_w, last_id; /* the last chosen, when many */
     bool any, narrow_done;
     uint32_t wide; /* next in nrefs */
 };
 
+static bool
+narrow_over(const struct pk__note *n, unsigned port)
+{
+    return n->hi >= port && (uint32_t)(n->hi - n->lo) < PK__NOTE_WIDE;
+}
+
+/* True when note i (width wi) comes before note j (width wj). */
+static bool
+note_before(uint32_t wi, uint32_t i, uint32_t wj, uint32_t j)
+{
+    return wi < wj || (wi == wj && i < j);
+}
+
 static void
 port_notes_start(struct port_notes *it, const struct pk_registry *reg, unsigned port)
 {
-    memset(it, 0, sizeof(*it));
+    const struct pk__note *notes = reg->notes;
     it->reg = reg;
     it->port = port;
     it->from = pk__notes_from(reg, port >= PK__NOTE_WIDE - 1 ? port - (PK__NOTE_WIDE - 1) : 0);
     it->to = pk__notes_from(reg, port + 1);
+    it->n = it->pos = 0;
+    it->many = it->any = it->narrow_done = false;
+    it->wide = 0;
+    for (uint32_t i = it->from; i < it->to && !it->many; i++) {
+        if (!narrow_over(&notes[i], port))
+            continue;
+        if (it->n == PORT_NOTES) {
+            it->many = true;
+            break;
+        }
+        /* Insertion in order: the list is short. */
+        uint32_t w = (uint32_t)(notes[i].hi - notes[i].lo), k = it->n++;
+        for (; k > 0; k--) {
+            uint32_t j = it->ids[k - 1];
+            if (note_before((uint32_t)(notes[j].hi - notes[j].lo), j, w, i))
+                break;
+            it->ids[k] = j;
+        }
+        it->ids[k] = i;
+    }
+}
+
+/* The next narrow note of a port with more than PORT_NOTES: the first after the last. */
+static bool
+next_of_many(struct port_notes *it, uint32_t *id)
+{
+    const struct pk__note *notes = it->reg->notes;
+    uint32_t best = UINT32_MAX, best_w = 0;
+    for (uint32_t i = it->from; i < it->to; i++) {
+        uint32_t w = (uint32_t)(notes[i].hi - notes[i].lo);
+        if (!narrow_over(&notes[i], it->port) ||
+            (it->any && !note_before(it->last_w, it->last_id, w, i)))
+            continue;
+        if (best == UINT32_MAX || note_before(w, i, best_w, best))
+            best = i, best_w = w;
+    }
+    if (best == UINT32_MAX)
+        return false;
+    it->any = true;
+    it->last_w = best_w;
+    it->last_id = *id = best;
+    return true;
 }
 
 static bool
 port_notes_next(struct port_notes *it, uint32_t *id)
 {
     const struct pk__note *notes = it->reg->notes;
-    while (!it->narrow_done) {
-        uint32_t best = UINT32_MAX, best_w = 0;
-        for (uint32_t i = it->from; i < it->to; i++) {
-            uint32_t w = (uint32_t)(notes[i].hi - notes[i].lo);
-            if (notes[i].hi < it->port || w >= PK__NOTE_WIDE)
-                continue;
-            if (it->any && (w < it->last_w || (w == it->last_w && i <= it->last_id)))
-                continue; /* given already */
-            if (best == UINT32_MAX || w < best_w || (w == best_w && i < best))
-                best = i, best_w = w;
+    if (!it->narrow_done) {
+        if (it->many ? next_of_many(it, id) : it->pos < it->n) {
+            if (!it->many)
+                *id = it->ids[it->pos++];
+            return true;
         }
-        if (best == UINT32_MAX) {
-            it->narrow_done = true;
-            break;
-        }
-        it->any = true;
-        it->last_w = best_w;
-        it->last_id = *id = best;
-        return true;
+        it->narrow_done = true;
     }
     while (it->wide < it->reg->nrefs_n) {
         uint32_t k = it->reg->nrefs[it->wide++];

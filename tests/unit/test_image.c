@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "build.h"
 #include "image.h"
 #include "portkit/error.h"
 #include "portkit/registry.h"
@@ -153,12 +154,90 @@ test_damage(void **state)
     free(copy);
 }
 
+/* pk_notes_for() callback: copies each note into the collect struct of test_port_notes_order. */
+static int
+collect_note(const struct pk_note *note, void *arg)
+{
+    struct {
+        struct pk_note *out;
+        int n;
+    } *c = arg;
+    if (c->n < 64)
+        c->out[c->n++] = *note;
+    return 0;
+}
+
+/* A port's notes come narrowest first, then by first port, then in the order given, however
+ * many there are: 40 narrow notes over port 300 (past the iterator's list of 32), notes
+ * that end before it or start after it, and two wide ones. */
+static void
+test_port_notes_order(void **state)
+{
+    (void)state;
+    static const char *const e[PK__S_COUNT] = {"x", "x", "", "", "", "", "", "", "", "", ""};
+    struct pk__build_rec rec = {.lo = 300, .hi = 300, .proto = PK_TCP, .status = PK_ASSIGNED};
+    memcpy(rec.str, e, sizeof(e));
+    struct pk__build_note notes[46];
+    char text[46][16];
+    size_t n = 0;
+    for (unsigned i = 0; i < 40; i++, n++) {
+        /* widths 0-9, four of each, starting before or at 300 */
+        unsigned w = (i * 7) % 10, lo = 300 - (i % 4) * (w / 4);
+        snprintf(text[n], sizeof(text[n]), "n%u", i);
+        notes[n] = (struct pk__build_note){text[n], "test", lo, lo + w, PK_TCP, PK_NOTE_UNOFFICIAL};
+    }
+    static const unsigned other[6][2] = {{100, 299}, {301, 320}, {290, 299}, {0, 65535},
+                                         {200, 40000}, {299, 299}};
+    for (unsigned i = 0; i < 6; i++, n++) {
+        snprintf(text[n], sizeof(text[n]), "o%u", i);
+        notes[n] = (struct pk__build_note){text[n], "test", other[i][0], other[i][1], PK_TCP,
+                                           PK_NOTE_UNOFFICIAL};
+    }
+    void *image;
+    size_t ilen;
+    assert_int_equal(pk__registry_build(&rec, 1, notes, n, NULL, 0, NULL, &image, &ilen), 0);
+    const struct pk_registry *reg;
+    const char *why = "";
+    assert_int_equal(pk_registry_from_image(image, ilen, &reg, &why), 0);
+    struct pk_note got[64];
+    int k = pk_port_notes(reg, 300, PK_PROTO_ALL, got, 64);
+    /* The 40 narrow ones, then 200-40000, then 0-65535. */
+    assert_int_equal(k, 42);
+    for (int i = 1; i < 40; i++) {
+        unsigned wa = got[i - 1].port_hi - got[i - 1].port_lo, wb = got[i].port_hi - got[i].port_lo;
+        assert_true(wa < wb || (wa == wb && got[i - 1].port_lo <= got[i].port_lo));
+        if (wa == wb && got[i - 1].port_lo == got[i].port_lo) /* the order given: n<i> by i */
+            assert_true(atoi(got[i - 1].text + 1) < atoi(got[i].text + 1));
+        assert_true(got[i].text[0] == 'n');
+    }
+    assert_string_equal(got[40].text, "o4");
+    assert_string_equal(got[41].text, "o3");
+    /* pk_notes_for() on the port says the same, in the same order. */
+    struct collect {
+        struct pk_note *out;
+        int n;
+    } c = {calloc(64, sizeof(struct pk_note)), 0};
+    assert_non_null(c.out);
+    assert_int_equal(pk_notes_for(reg, 300, 300, PK_PROTO_ALL, collect_note, &c), 0);
+    assert_int_equal(c.n, 42);
+    for (int i = 0; i < 42; i++)
+        assert_string_equal(c.out[i].text, got[i].text);
+    /* 299 has 299-299 first; 301 has 301-320 among its own. */
+    k = pk_port_notes(reg, 299, PK_PROTO_ALL, got, 64);
+    assert_true(k > 0);
+    assert_string_equal(got[0].text, "o5");
+    free(c.out);
+    pk_registry_close(reg);
+    free(image);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_file),
         cmocka_unit_test(test_damage),
+        cmocka_unit_test(test_port_notes_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
