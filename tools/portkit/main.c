@@ -175,8 +175,9 @@ cli_open_registry(struct cli *cli)
     }
     cli->db = NULL;
     if (rc != -ENOENT && rc != PK_ENOENT)
-        cli_err("registry database %s: %s; the built-in snapshot answers", cli->db_path,
-                rc == PK_EBADMSG ? why : pk_strerror(rc));
+        cli_err("registry database %s: %s; the built-in snapshot answers (portkit update "
+                "writes a new one)",
+                cli->db_path, rc == PK_EBADMSG ? why : pk_strerror(rc));
 }
 
 /* Prints the version and which registry answers. */
