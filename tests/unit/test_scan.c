@@ -3,8 +3,9 @@
  * The scanner through its library API, on loopback only: the pair order is a bijection,
  * shards split it, results reach the callback once per pair, and the callback can stop it;
  * jobs are read through their descriptor, cancel promptly, hold back when nobody reads, and
- * share a descriptor budget; failures to start leave the caller's descriptors alone; host
- * aggregation, the top ports and nmap's services file.
+ * share a descriptor budget; failures to start leave the caller's descriptors alone. Host
+ * aggregation is in test_scan_agg.c, the top ports and nmap's services file in
+ * test_top_ports.c.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -29,7 +30,6 @@
 
 #include <cmocka.h>
 
-#include "nmap_services.h"
 #include "portkit/error.h"
 #include "portkit/registry.h"
 #include "portkit/scan.h"
@@ -690,156 +690,6 @@ test_start_failure_fds(void **state)
     pk_targets_free(t);
 }
 
-/* The per-host aggregate: open ports all listed, by number; a state past list_max counted,
- * not listed; --open lists open ports only; round-trip times smoothed. */
-static void
-test_aggregate(void **state)
-{
-    (void)state;
-    struct pk_scan_agg *a;
-    assert_int_equal(pk_scan_agg_new(3, NULL, &a), 0);
-    struct pk_target tg = {.family = AF_INET};
-    for (unsigned p = 1000; p >= 1; p--) {
-        struct pk_scan_result r = {.host = 1,
-                                   .target = &tg,
-                                   .port = p,
-                                   .proto = PK_TCP,
-                                   .state = PK_PORT_CLOSED,
-                                   .reason = PK_REASON_CONN_REFUSED,
-                                   .rtt_us = 100};
-        if (p % 100 == 0)
-            r.state = PK_PORT_OPEN, r.reason = PK_REASON_SYN_ACK;
-        if (p <= 10)
-            r.state = PK_PORT_FILTERED, r.reason = PK_REASON_NO_RESPONSE, r.rtt_us = 0;
-        assert_int_equal(pk_scan_agg_add(a, &r), 0);
-    }
-    struct pk_scan_result bad = {.host = 3, .target = &tg};
-    assert_int_equal(pk_scan_agg_add(a, &bad), PK_ENOENT);
-    struct pk_scan_host h;
-    assert_int_equal(pk_scan_agg_host(a, 1, &h), 0);
-    assert_int_equal(h.count[PK_PORT_OPEN], 10);
-    assert_int_equal(h.count[PK_PORT_CLOSED], 980);
-    assert_int_equal(h.count[PK_PORT_FILTERED], 10);
-    assert_int_equal(h.extra[PK_PORT_CLOSED], 980);
-    assert_int_equal(h.extra_reason[PK_PORT_CLOSED][PK_REASON_CONN_REFUSED], 980);
-    assert_int_equal(h.extra[PK_PORT_FILTERED], 0);
-    assert_int_equal(h.nports, 10 + 10); /* open and filtered, by number */
-    assert_int_equal(h.ports[0].port, 1);
-    assert_int_equal(h.ports[0].state, PK_PORT_FILTERED);
-    assert_int_equal(h.ports[10].port, 100);
-    assert_int_equal(h.ports[19].port, 1000);
-    assert_int_equal(h.ports[19].state, PK_PORT_OPEN);
-    assert_int_equal(h.srtt_us, 100);
-    assert_int_equal(h.to_us, 100);
-    /* A host without results is all zero; one outside the list is refused. */
-    assert_int_equal(pk_scan_agg_host(a, 0, &h), 0);
-    assert_int_equal(h.nports + h.count[0] + h.count[1] + h.count[2], 0);
-    assert_int_equal(pk_scan_agg_host(a, 3, &h), PK_ENOENT);
-    pk_scan_agg_free(a);
-
-    struct pk_scan_agg_opts ao = {.open_only = true, .list_max = 5};
-    assert_int_equal(pk_scan_agg_new(1, &ao, &a), 0);
-    for (unsigned p = 1; p <= 8; p++) {
-        struct pk_scan_result r = {.host = 0,
-                                   .target = &tg,
-                                   .port = p,
-                                   .state = p == 4 ? PK_PORT_OPEN : PK_PORT_CLOSED,
-                                   .reason = p == 4 ? PK_REASON_SYN_ACK : PK_REASON_CONN_REFUSED};
-        assert_int_equal(pk_scan_agg_add(a, &r), 0);
-    }
-    assert_int_equal(pk_scan_agg_host(a, 0, &h), 0);
-    assert_int_equal(h.nports, 1);
-    assert_int_equal(h.ports[0].port, 4);
-    assert_int_equal(h.extra[PK_PORT_CLOSED], 7);
-    pk_scan_agg_free(a);
-}
-
-/* The default ports never include port 0, whatever nmap's services file says of it. */
-static void
-test_top_ports(void **state)
-{
-    (void)state;
-    const struct pk_registry *reg = pk_registry_builtin();
-    static struct pk_portset s;
-    char path[] = "/tmp/pk-nmap-services-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    const char *text = "zero\t0/tcp\t0.999999\nhttp\t80/tcp\t0.5\nodd\t31337/tcp\t0.9\n";
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    const char *files[] = {NULL, path, "/nonexistent/nmap-services"};
-    for (int f = 0; f < 3; f++) {
-        static const unsigned sizes[] = {1, 100, 1000, 65535};
-        for (int k = 0; k < 4; k++) {
-            pk_portset_clear(&s);
-            assert_int_equal(pk_portset_top(reg, files[f], PK_TCP, sizes[k], &s), 0);
-            assert_int_equal(pk_portset_count(&s, PK_TCP), sizes[k]);
-            assert_false(pk_portset_has(&s, PK_TCP, 0));
-        }
-        pk_portset_clear(&s);
-        assert_int_equal(pk_portset_top(reg, files[f], PK_TCP, 2, &s), 0);
-        if (f == 1) /* the file ranks its ports first */
-            assert_true(pk_portset_has(&s, PK_TCP, 31337) && pk_portset_has(&s, PK_TCP, 80));
-    }
-    unlink(path);
-}
-
-/* nmap's services file: well-formed lines are taken, everything else is skipped and counted. */
-static void
-test_nmap_services(void **state)
-{
-    (void)state;
-    static double f[PK_PORT_MAX + 1];
-    for (unsigned p = 0; p <= PK_PORT_MAX; p++)
-        f[p] = -1;
-    const char text[] = "# comment\n"
-                        "http\t80/tcp\t0.484143\t# World Wide Web\n"
-                        "X11:1\t6001/tcp\t0.000000\n"
-                        "dns\t53/udp\t0.2\n"
-                        "dns\t53/tcp\t0.05\r\n"
-                        "ssh\t22/tcp\t1\n"
-                        "hi\t22/tcp\t0.25\n"  /* a lower frequency for the same port */
-                        "x\t65536/tcp\t0.1\n" /* 5: port out of range */
-                        "x\t08/tcp\t0.1\n"    /* leading zero */
-                        "x\t8/tcp\t1.5\n"     /* over 1 */
-                        "x\t8/tcp\t0x1\n"     /* not decimal */
-                        "x\t8/tcp\t.5\n"
-                        "x\t8/tcp\t0.5 junk\n"
-                        "x\t8/tcpx\t0.1\n"
-                        "x\t8/ddp\t0.1\n"
-                        "x 8/tcp\t0.1\n"
-                        "\t8/tcp\t0.1\n"
-                        "x\t8/tcp\t-0.1\n"
-                        "x\t/tcp\t0.1\n"
-                        "\n"
-                        "x\t9/tcp\t0.125"; /* no final newline */
-    struct pk__nmap_services_stats st;
-    assert_int_equal(pk__nmap_services_parse(text, sizeof(text) - 1, PK_TCP, f, &st), 0);
-    assert_int_equal(st.used, 6);
-    assert_int_equal(st.bad, 12);
-    assert_int_equal(st.bad_line, 8);
-    assert_true(f[80] > 0.48 && f[80] < 0.49);
-    assert_true(f[6001] == 0);
-    assert_true(f[53] == 0.05);
-    assert_true(f[22] == 1);
-    assert_true(f[9] == 0.125);
-    assert_true(f[8] == -1 && f[65535] == -1);
-    assert_int_equal(pk__nmap_services_parse(text, sizeof(text) - 1, PK_UDP, f, &st), 0);
-    assert_int_equal(st.used, 1);
-    assert_true(f[53] == 0.2);
-    /* A NUL inside a line and an overlong line are malformed, not cut short. */
-    char nul[] = "a\t7/tcp\t0.5\0x\n";
-    assert_int_equal(pk__nmap_services_parse(nul, sizeof(nul) - 1, PK_TCP, f, &st), 0);
-    assert_int_equal(st.bad, 1);
-    static char longline[PK__NMAP_LINE_MAX + 64];
-    memset(longline, 'a', sizeof(longline));
-    memcpy(longline + sizeof(longline) - 20, "\t7/tcp\t0.5\n", 11);
-    assert_int_equal(pk__nmap_services_parse(longline, sizeof(longline) - 9, PK_TCP, f, &st), 0);
-    assert_int_equal(st.bad, 1);
-    assert_true(f[7] == -1);
-    assert_int_equal(pk__nmap_services_parse(text, 10, 0x40, f, &st), PK_EINVAL);
-}
-
 /* Starts silent_ports(n) and sets *t to the fixture's address and *ports to its ports.
  * Returns the child's pid. */
 static pid_t
@@ -854,35 +704,6 @@ silent_scan(unsigned n, struct pk_portset *ports, struct pk_targets **t)
     for (unsigned i = 0; i < n; i++)
         pk_portset_add(ports, PK_TCP, silent[i], silent[i]);
     return child;
-}
-
-/* A host is complete with its per_host-th result: that one says so, and once released the
- * host's memory is gone and it is not counted again. */
-static void
-test_aggregate_done(void **state)
-{
-    (void)state;
-    struct pk_scan_agg *a;
-    struct pk_scan_agg_opts ao = {.per_host = 3};
-    assert_int_equal(pk_scan_agg_new(2, &ao, &a), 0);
-    struct pk_target tg = {.family = AF_INET};
-    for (unsigned p = 1; p <= 3; p++) {
-        struct pk_scan_result r = {.host = 1, .target = &tg, .port = p, .state = PK_PORT_OPEN};
-        assert_int_equal(pk_scan_agg_add(a, &r), p == 3 ? PK_SCAN_HOST_DONE : 0);
-    }
-    struct pk_scan_host h;
-    assert_int_equal(pk_scan_agg_host(a, 1, &h), 0);
-    assert_int_equal(h.nports, 3);
-    assert_false(pk_scan_agg_released(a, 1));
-    pk_scan_agg_release(a, 1);
-    assert_true(pk_scan_agg_released(a, 1));
-    assert_false(pk_scan_agg_released(a, 0));
-    assert_int_equal(pk_scan_agg_host(a, 1, &h), PK_ENOENT);
-    struct pk_scan_result late = {.host = 1, .target = &tg, .port = 9};
-    assert_int_equal(pk_scan_agg_add(a, &late), PK_ENOENT);
-    pk_scan_agg_release(a, 0); /* never seen: released all the same */
-    assert_true(pk_scan_agg_released(a, 0));
-    pk_scan_agg_free(a);
 }
 
 /* max_timeout_ms caps the timeouts from round-trip times, the first one included: ports that
@@ -969,12 +790,8 @@ main(void)
         cmocka_unit_test(test_slow_reader),
         cmocka_unit_test(test_two_jobs),
         cmocka_unit_test(test_start_failure_fds),
-        cmocka_unit_test(test_aggregate),
-        cmocka_unit_test(test_aggregate_done),
         cmocka_unit_test(test_timeout_cap),
         cmocka_unit_test(test_signals_blocked),
-        cmocka_unit_test(test_top_ports),
-        cmocka_unit_test(test_nmap_services),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
