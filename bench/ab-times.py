@@ -8,18 +8,15 @@ For each command (who PORT, ls, ls --all, --json who PORT, --json ls --all) runs
 BEFORE in turn, PAIRS times each after 3 warm-ups, and prints a Markdown table of the median
 wall time and the median CPU time (user + system, from wait4) of each, with before/now.
 Alternating keeps load that comes and goes from landing on one build more than the other."""
-import os
 import statistics
-import subprocess
 import sys
-import time
+
+import proctime
 
 
 def run(binary, args):
-    t = time.perf_counter()
-    p = subprocess.Popen([binary] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, ru = os.wait4(p.pid, 0)
-    return (time.perf_counter() - t) * 1000, (ru.ru_utime + ru.ru_stime) * 1000
+    wall, cpu, _ = proctime.run([binary] + args)
+    return wall, cpu
 
 
 def main():

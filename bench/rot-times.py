@@ -10,20 +10,17 @@ lands on every command alike (hyperfine runs all runs of one command, then the n
 Prints one line per command: the median and the mean wall time and the median CPU time
 (user + system, from wait4) in milliseconds. Commands are split on white space and run
 without a shell, output discarded."""
-import os
 import statistics
-import subprocess
 import sys
-import time
+
+import proctime
 
 
 def run(argv):
-    t = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
+    wall, cpu, status = proctime.run(argv)
     if status != 0:
         sys.exit("rot-times: %s: exit status %d" % (" ".join(argv), status))
-    return (time.perf_counter() - t) * 1000, (ru.ru_utime + ru.ru_stime) * 1000
+    return wall, cpu
 
 
 def main():
